@@ -1,0 +1,198 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gradevault/engine/event"
+	"gradevault/engine/video"
+)
+
+func TestEventsReportEveryFrameAndChunk(t *testing.T) {
+	v := genVideo(t, "comic")
+	var (
+		mu     sync.Mutex
+		seen   = map[int]bool{}
+		phases []event.Phase
+		plan   event.Planned
+		last   = map[int]event.ChunkProgress{}
+		picked event.Picked
+	)
+	res, err := Run(context.Background(), v.path, Options{Workers: 2, Sink: func(e event.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := e.(type) {
+		case event.PhaseChanged:
+			phases = append(phases, e.Phase)
+		case event.Planned:
+			plan = e
+		case event.FrameAnalysed:
+			if seen[e.Frame] {
+				t.Errorf("frame %d reported twice", e.Frame)
+			}
+			seen[e.Frame] = true
+		case event.ChunkProgress:
+			last[e.Chunk] = e
+		case event.Picked:
+			picked = e
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != len(res.Frames) {
+		t.Fatalf("%d frames reported, %d analysed", len(seen), len(res.Frames))
+	}
+	if len(plan.Chunks) != len(PlanChunks(len(res.Frames))) || plan.Workers != 2 {
+		t.Fatalf("plan %+v", plan)
+	}
+	stable := 0
+	for _, f := range res.Frames {
+		if f.Stable {
+			stable++
+		}
+	}
+	gotStable := 0
+	for _, c := range plan.Chunks {
+		p := last[c.Index]
+		if p.State != event.ChunkDone || p.Done != c.Len() || p.Total != c.Len() {
+			t.Fatalf("chunk %d ended as %+v, want done %d/%d", c.Index, p, c.Len(), c.Len())
+		}
+		gotStable += p.Stable
+	}
+	if gotStable != stable {
+		t.Fatalf("chunks report %d stable frames, result has %d", gotStable, stable)
+	}
+	want := []event.Phase{event.PhaseProbe, event.PhaseAnalyse, event.PhaseSelect}
+	if strings.Join(phaseNames(phases), ",") != strings.Join(phaseNames(want), ",") {
+		t.Fatalf("phases %v, want %v", phases, want)
+	}
+	if len(picked.Frames) != len(res.Picks) {
+		t.Fatalf("picked event %v, result picks %v", picked, res.Picks)
+	}
+}
+
+func phaseNames(ps []event.Phase) []string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, string(p))
+	}
+	return s
+}
+
+func TestCancelStopsPromptlyAndLeavesNoGoroutine(t *testing.T) {
+	v := genVideo(t, "card")
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	cancelledAt := make(chan time.Time, 1)
+	_, err := Run(ctx, v.path, Options{Mode: Precise, Workers: 2, Sink: func(e event.Event) {
+		if _, ok := e.(event.FrameAnalysed); ok {
+			once.Do(func() {
+				cancelledAt <- time.Now()
+				cancel()
+			})
+		}
+	}})
+	returned := time.Now()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+	}
+	if d := returned.Sub(<-cancelledAt); d > time.Second {
+		t.Fatalf("Run returned %v after cancel", d)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after cancel, %d before", n, before)
+	}
+}
+
+// truncate writes the first n bytes of src to a new file.
+func truncate(t *testing.T, src string, n int64) string {
+	t.Helper()
+	return truncateFile(t, src, n)
+}
+
+func truncateFile(t *testing.T, src string, n int64) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n > int64(len(data)) {
+		n = int64(len(data))
+	}
+	path := filepath.Join(t.TempDir(), "truncated.mp4")
+	if err := os.WriteFile(path, data[:n], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTruncatedVideo(t *testing.T) {
+	v := genVideo(t, "comic")
+	full, err := video.Probe(v.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A phone that stops recording abruptly leaves a file whose index is at
+	// the front (or a streamable container); cutting such a file keeps it
+	// openable. Remux with the index first, then cut.
+	fast := filepath.Join(t.TempDir(), "faststart.mp4")
+	out, err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", v.path, "-c", "copy", "-movflags", "+faststart", fast).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	st, _ := os.Stat(fast)
+	path := truncate(t, fast, st.Size()*6/10)
+	res, err := Run(context.Background(), path, Options{Workers: 3})
+	if err != nil {
+		t.Fatalf("truncated video: %v", err)
+	}
+	if len(res.Frames) < 2 || len(res.Frames) >= full.Frames {
+		t.Fatalf("%d frames decoded from a truncated copy of a %d-frame video", len(res.Frames), full.Frames)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, " "), "truncated") {
+		t.Fatalf("no truncation warning: %q", res.Warnings)
+	}
+	t.Logf("truncated to 60%%: %d of %d frames, warnings %q", len(res.Frames), full.Frames, res.Warnings)
+}
+
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.mp4")
+	os.WriteFile(empty, nil, 0o644)
+	text := filepath.Join(dir, "notes.mp4")
+	os.WriteFile(text, []byte("this is not a video\n"), 0o644)
+	v := genVideo(t, "comic")
+	head := truncate(t, v.path, 2000)
+	tests := []struct {
+		path string
+		want error
+	}{
+		{filepath.Join(dir, "missing.mp4"), video.ErrNotFound},
+		{empty, video.ErrEmpty},
+		{text, video.ErrNotVideo},
+		{dir, video.ErrNotVideo},
+	}
+	for _, tt := range tests {
+		_, err := Run(context.Background(), tt.path, Options{})
+		if !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.path, err, tt.want)
+		}
+	}
+	if _, err := Run(context.Background(), head, Options{}); err == nil {
+		t.Errorf("a 2000-byte video head should fail")
+	}
+}

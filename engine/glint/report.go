@@ -1,0 +1,64 @@
+package glint
+
+// Region names, in the order reports list them.
+var RegionNames = []string{"corner_tl", "corner_tr", "corner_bl", "corner_br", "spine", "surface"}
+
+// RegionDetail holds one region's measurements, with the original worker's
+// JSON names.
+type RegionDetail struct {
+	DefectCoverage float64 `json:"defect_coverage"` // % of the region's pixels in the defect mask
+	MeanIntensity  float64 `json:"mean_intensity"`  // mean defect score ×100
+	MaxIntensity   float64 `json:"max_intensity"`   // max defect score ×100
+	EdgeDensity    float64 `json:"edge_density"`    // % of Canny(40,120) edge pixels
+	QualityScore   float64 `json:"quality_score"`   // 0–100, higher = worse
+}
+
+// Outline is the item's quadrilateral in the upright video frame.
+type Outline struct {
+	Frame   int          `json:"frame"`
+	Found   bool         `json:"found"`
+	Corners [][2]float64 `json:"corners"` // TL, TR, BR, BL in video-frame pixels
+}
+
+// Alignment is one golden frame's registration to the reference frame.
+type Alignment struct {
+	Frame      int     `json:"frame"`
+	ResidualPx float64 `json:"residualPx"`
+	Used       bool    `json:"used"`
+}
+
+// Coverage is the share of a frame's item area covered by specular glint.
+type Coverage struct {
+	Frame   int     `json:"frame"`
+	Percent float64 `json:"percent"`
+}
+
+// Report is the glint analysis's part of result.json. File fields hold
+// paths relative to the scan folder (public URLs once uploaded).
+type Report struct {
+	DefectMask      string            `json:"defectMask,omitempty"`
+	VarianceHeatmap string            `json:"varianceHeatmap,omitempty"`
+	DefectOverlay   string            `json:"defectOverlay,omitempty"`
+	RegionCrops     map[string]string `json:"regionCrops,omitempty"`
+	// RegionOverlays are the crops of the defect overlay, crops/{region}_overlay.png.
+	RegionOverlays   map[string]string       `json:"regionOverlays,omitempty"`
+	DefectPercentage float64                 `json:"defectPercentage"`
+	DamageScore      float64                 `json:"damageScore"`
+	RegionScores     map[string]float64      `json:"regionScores,omitempty"`
+	RegionDetails    map[string]RegionDetail `json:"regionDetails,omitempty"`
+	ItemOutline      *Outline                `json:"itemOutline,omitempty"`
+	Alignment        []Alignment             `json:"alignment,omitempty"`
+	// RectifiedSize is the width and height in pixels of the rectified item
+	// image all maps, masks and rectified frames share.
+	RectifiedSize [2]int     `json:"rectifiedSize"`
+	GlintCoverage []Coverage `json:"glintCoverage,omitempty"`
+	// GlintFrames are the per-frame glint overlays (glint/golden_frame_NN.png),
+	// RectifiedFrames the rectified golden frames (rectified/golden_frame_NN.png),
+	// both in golden-frame order.
+	GlintFrames     []string `json:"glintFrames,omitempty"`
+	RectifiedFrames []string `json:"rectifiedFrames,omitempty"`
+	// Frames are the video frame numbers the analysis ran on.
+	Frames   []int    `json:"glintInputFrames,omitempty"`
+	ItemType string   `json:"-"`
+	Warnings []string `json:"glintWarnings,omitempty"`
+}

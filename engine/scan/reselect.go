@@ -1,0 +1,95 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"gradevault/engine/event"
+)
+
+// Limits on a hand-picked set of golden frames.
+const (
+	MinPicks = 2
+	MaxPicks = 8
+)
+
+// ReselectOptions control Reselect.
+type ReselectOptions struct {
+	ItemType string // "" keeps the scan's item type
+	Glint    bool   // re-run the glint analysis on the new set
+	Sink     event.Sink
+}
+
+// Reselect replaces the golden frames of the scan in dir with the given
+// video frames (2–8 of them), saves them, re-runs the glint analysis on them
+// and rewrites result.json. Frames not among the automatic picks are marked
+// Manual; a frame that is not still is marked Relaxed. The scan's source
+// video must still be readable. Until the final rename of result.json the
+// previous result stays valid.
+func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (*Result, error) {
+	res, err := ReadResult(dir)
+	if err != nil {
+		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
+	}
+	return reselect(ctx, dir, res, res.Video.Path, frames, o)
+}
+
+// ReselectVideo is Reselect with the video at path instead of the one named
+// in result.json (it must be the same video, perhaps moved).
+func ReselectVideo(ctx context.Context, dir, path string, frames []int, o ReselectOptions) (*Result, error) {
+	res, err := ReadResult(dir)
+	if err != nil {
+		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
+	}
+	return reselect(ctx, dir, res, path, frames, o)
+}
+
+func reselect(ctx context.Context, dir string, res *Result, path string, frames []int, o ReselectOptions) (*Result, error) {
+	if len(frames) < MinPicks || len(frames) > MaxPicks {
+		return nil, fmt.Errorf("choose %d to %d frames, not %d", MinPicks, MaxPicks, len(frames))
+	}
+	frames = slices.Clone(frames)
+	slices.Sort(frames)
+	if len(slices.Compact(slices.Clone(frames))) != len(frames) {
+		return nil, fmt.Errorf("frames %v: a frame is chosen twice", frames)
+	}
+	if frames[0] < 0 || frames[len(frames)-1] >= len(res.Frames) {
+		return nil, fmt.Errorf("frames %v: the video has frames 0 to %d", frames, len(res.Frames)-1)
+	}
+	if o.ItemType != "" {
+		if err := CheckItemType(o.ItemType); err != nil {
+			return nil, err
+		}
+		res.ItemType = o.ItemType
+	}
+	sink := event.Serialise(o.Sink)
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
+	picks := make([]Pick, len(frames))
+	for i, f := range frames {
+		picks[i] = Pick{Frame: f, Relaxed: !res.Frames[f].Stable, Manual: !slices.Contains(res.AutomaticPicks, f)}
+	}
+	images, keep, err := extract(ctx, path, dir, res, picks)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(images)
+	if res.Report != nil {
+		res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool { return slices.Contains(res.Report.Warnings, w) })
+	}
+	res.Report = nil
+	res.Timings.GlintSeconds = 0
+	if o.Glint {
+		if err := runGlint(ctx, dir, res, images, sink); err != nil {
+			return nil, err
+		}
+	}
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
+	if err := WriteResult(dir, res); err != nil {
+		return nil, err
+	}
+	removeStale(filepath.Join(dir, FramesDir), "golden_frame_", keep)
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
+	return res, nil
+}

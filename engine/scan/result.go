@@ -1,0 +1,106 @@
+// Package scan runs a whole scan of one video (frame analysis, golden frame
+// extraction, glint analysis) and owns the scan folder it writes:
+// frames/, the glint images and result.json.
+package scan
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gradevault/engine/glint"
+	"gradevault/engine/safefile"
+)
+
+// ResultFile is the name of the result file inside a scan folder.
+const ResultFile = "result.json"
+
+// Result is result.json. Keys known to the original worker keep their names
+// and meanings; the glint keys come from the embedded glint report.
+type Result struct {
+	ScanID             string        `json:"scanId"`
+	ItemType           string        `json:"itemType"`
+	CreatedAt          time.Time     `json:"createdAt"`
+	GoldenFrames       []string      `json:"goldenFrames"`
+	FrameTimestamps    []float64     `json:"frameTimestamps"`
+	GoldenFrameDetails []GoldenFrame `json:"goldenFrameDetails"`
+	AutomaticPicks     []int         `json:"automaticPicks"`
+	Frames             []FrameRecord `json:"frames"`
+	Video              VideoInfo     `json:"video"`
+	Settings           Settings      `json:"settings"`
+	Warnings           []string      `json:"warnings"`
+	Timings            Timings       `json:"timings"`
+	*glint.Report
+}
+
+// GoldenFrame describes one picked frame.
+type GoldenFrame struct {
+	Frame     int     `json:"frame"`
+	Timestamp float64 `json:"timestamp"`
+	Sharpness float64 `json:"sharpness"`
+	Motion    float64 `json:"motion"`
+	Relaxed   bool    `json:"relaxed"`
+	Manual    bool    `json:"manual,omitempty"`
+	File      string  `json:"file"`
+}
+
+// FrameRecord is one analysed frame.
+type FrameRecord struct {
+	Frame     int     `json:"frame"`
+	Timestamp float64 `json:"timestamp"`
+	Sharpness float64 `json:"sharpness"`
+	Motion    float64 `json:"motion"`
+	Stable    bool    `json:"stable"`
+}
+
+// VideoInfo describes the source video.
+type VideoInfo struct {
+	Path            string  `json:"path"`
+	Frames          int     `json:"frames"`
+	FPS             float64 `json:"fps"`
+	Width           int     `json:"width"`
+	Height          int     `json:"height"`
+	Rotation        int     `json:"rotation"`
+	DurationSeconds float64 `json:"durationSeconds"`
+}
+
+// Settings are the parameters the analysis ran with.
+type Settings struct {
+	Mode            string  `json:"mode"`
+	MotionThreshold float64 `json:"motionThreshold"`
+	MinGap          int     `json:"minGap"`
+	Count           int     `json:"count"`
+	Workers         int     `json:"workers"`
+	Chunks          int     `json:"chunks"`
+}
+
+// Timings are wall-clock durations in seconds.
+type Timings struct {
+	AnalysisSeconds float64 `json:"analysisSeconds"`
+	GlintSeconds    float64 `json:"glintSeconds,omitempty"`
+	TotalSeconds    float64 `json:"totalSeconds"`
+}
+
+// ReadResult loads result.json from a scan folder.
+func ReadResult(dir string) (*Result, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, ResultFile), err)
+	}
+	return &r, nil
+}
+
+// WriteResult writes result.json into a scan folder atomically.
+func WriteResult(dir string, r *Result) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return safefile.WriteFile(filepath.Join(dir, ResultFile), append(data, '\n'), 0o644)
+}

@@ -1,0 +1,213 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"gradevault/engine/analysis"
+	"gradevault/engine/event"
+	"gradevault/engine/video"
+)
+
+// ErrExists is returned when the output folder already holds an analysis
+// and Force is not set.
+var ErrExists = errors.New("folder already holds an analysis")
+
+// ItemTypes are the kinds of item GradeVault grades.
+var ItemTypes = []string{"comic", "card", "toy"}
+
+// CheckItemType validates an item type name.
+func CheckItemType(t string) error {
+	for _, k := range ItemTypes {
+		if t == k {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown item type %q (want comic, card or toy)", t)
+}
+
+// Options describe one scan.
+type Options struct {
+	Video    string // source video; never modified
+	Dir      string // scan folder to write
+	ScanID   string
+	ItemType string // comic, card or toy
+	Analysis analysis.Options
+	Glint    bool // run the glint defect analysis on the golden frames
+	Force    bool // replace an existing analysis in Dir
+	Sink     event.Sink
+}
+
+// FramesDir is the folder, inside a scan folder, of the golden frames.
+const FramesDir = "frames"
+
+// GoldenFrameName is the file name of the n-th (from 1) golden frame, taken
+// from video frame f.
+func GoldenFrameName(n, f int) string {
+	return fmt.Sprintf("golden_frame_%02d_f%05d.png", n, f)
+}
+
+// CheckDir refuses a folder that already holds an analysis, unless force.
+func CheckDir(dir string, force bool) error {
+	if _, err := os.Stat(filepath.Join(dir, ResultFile)); err == nil && !force {
+		return fmt.Errorf("%s: %w (use --force to replace it)", dir, ErrExists)
+	}
+	return nil
+}
+
+// Run analyses the video, saves the golden frames, runs the glint analysis
+// when asked, and writes result.json. Nothing is written until the frame
+// analysis has succeeded, so a bad video leaves no folder behind.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	start := time.Now()
+	if err := CheckDir(o.Dir, o.Force); err != nil {
+		return nil, err
+	}
+	if o.ItemType == "" {
+		o.ItemType = "comic"
+	}
+	if err := CheckItemType(o.ItemType); err != nil {
+		return nil, err
+	}
+	sink := event.Serialise(o.Sink)
+	ao := o.Analysis
+	ao.Sink = sink
+	an, err := analysis.Run(ctx, o.Video, ao)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(o.Video)
+	if err != nil {
+		abs = o.Video
+	}
+	res := &Result{
+		ScanID:    o.ScanID,
+		ItemType:  o.ItemType,
+		CreatedAt: start.UTC().Truncate(time.Second),
+		Video: VideoInfo{
+			Path: abs, Frames: an.Info.Frames, FPS: an.Info.FPS, Width: an.Info.Width, Height: an.Info.Height,
+			Rotation: an.Info.Rotation, DurationSeconds: an.Info.Duration(),
+		},
+		Settings: Settings{
+			Mode: string(an.Options.Mode), MotionThreshold: an.Options.MotionThreshold,
+			MinGap: an.Options.MinGap, Count: an.Options.Count,
+			Workers: min(an.Options.Workers, len(an.Chunks)), Chunks: len(an.Chunks),
+		},
+		Warnings: append([]string{}, an.Warnings...),
+	}
+	for _, f := range an.Frames {
+		res.Frames = append(res.Frames, FrameRecord{
+			Frame: f.Index, Timestamp: f.Timestamp, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable,
+		})
+	}
+	for _, p := range an.Picks {
+		res.AutomaticPicks = append(res.AutomaticPicks, p.Index)
+	}
+	res.Timings.AnalysisSeconds = an.Elapsed.Seconds()
+
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
+	picks := make([]Pick, len(an.Picks))
+	for i, p := range an.Picks {
+		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed}
+	}
+	images, keep, err := extract(ctx, o.Video, o.Dir, res, picks)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(images)
+
+	if o.Glint {
+		if err := runGlint(ctx, o.Dir, res, images, sink); err != nil {
+			return nil, err
+		}
+	}
+	res.Timings.TotalSeconds = time.Since(start).Seconds()
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
+	if err := WriteResult(o.Dir, res); err != nil {
+		return nil, err
+	}
+	removeStale(filepath.Join(o.Dir, FramesDir), "golden_frame_", keep)
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
+	return res, nil
+}
+
+// Pick is a frame chosen as a golden frame, automatically or by hand.
+type Pick struct {
+	Frame   int
+	Relaxed bool
+	Manual  bool
+}
+
+// extract decodes the picked frames, saves them as PNGs under dir/frames and
+// fills the golden frame fields of res. It returns the decoded frames (BGR,
+// upright), which the caller closes, and the names of the files written.
+func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (images []gocv.Mat, keep map[string]bool, err error) {
+	r, err := video.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	byFrame := make(map[int]FrameRecord, len(res.Frames))
+	for _, f := range res.Frames {
+		byFrame[f.Frame] = f
+	}
+	res.GoldenFrames = []string{}
+	res.FrameTimestamps = []float64{}
+	res.GoldenFrameDetails = []GoldenFrame{}
+	keep = map[string]bool{}
+	for i, p := range picks {
+		if err := ctx.Err(); err != nil {
+			closeAll(images)
+			return nil, nil, err
+		}
+		m := gocv.NewMat()
+		if _, err := r.Frame(p.Frame, &m); err != nil {
+			m.Close()
+			closeAll(images)
+			return nil, nil, fmt.Errorf("decode golden frame %d: %w", p.Frame, err)
+		}
+		images = append(images, m)
+		name := GoldenFrameName(i+1, p.Frame)
+		rel := filepath.ToSlash(filepath.Join(FramesDir, name))
+		if err := WritePNG(filepath.Join(dir, rel), m); err != nil {
+			closeAll(images)
+			return nil, nil, err
+		}
+		keep[name] = true
+		fr := byFrame[p.Frame]
+		res.GoldenFrames = append(res.GoldenFrames, rel)
+		res.FrameTimestamps = append(res.FrameTimestamps, fr.Timestamp)
+		res.GoldenFrameDetails = append(res.GoldenFrameDetails, GoldenFrame{
+			Frame: p.Frame, Timestamp: fr.Timestamp, Sharpness: fr.Sharpness, Motion: fr.Motion,
+			Relaxed: p.Relaxed, Manual: p.Manual, File: rel,
+		})
+	}
+	return images, keep, nil
+}
+
+// removeStale deletes files in dir whose names start with prefix and are
+// not in keep: golden frames of an earlier selection.
+func removeStale(dir, prefix string, keep map[string]bool) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && !keep[e.Name()] {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+func closeAll(ms []gocv.Mat) {
+	for i := range ms {
+		ms[i].Close()
+	}
+}

@@ -1,0 +1,292 @@
+// Package video opens a video file and decodes its frames upright, either in
+// order or at any frame number.
+//
+// Decoding goes through OpenCV's FFmpeg back end. Phone videos carry a
+// display rotation in their metadata. OpenCV can apply it itself
+// (CAP_PROP_ORIENTATION_AUTO), but OpenCV 4.6.0 reads the display matrix
+// with the wrong sign and turns ±90° videos upside down
+// (opencv/opencv#22088). So this package turns OpenCV's rotation off, reads
+// the angle, corrects its sign on 4.6.0, and rotates frames itself: every
+// frame handed out is upright and Info reports upright dimensions.
+package video
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"strings"
+
+	"gocv.io/x/gocv"
+)
+
+// OpenCV capture properties that gocv 0.31 does not name.
+const (
+	propOrientationMeta gocv.VideoCaptureProperties = 48
+	propOrientationAuto gocv.VideoCaptureProperties = 49
+)
+
+func init() {
+	// FFmpeg and OpenCV print their own diagnostics to stderr (for example
+	// "moov atom not found" for a damaged file). This package reports every
+	// failure as an error instead, so keep them quiet unless the user asked
+	// for them. Both are read when the first capture is opened.
+	quiet("OPENCV_FFMPEG_LOGLEVEL", "-8") // AV_LOG_QUIET
+	quiet("OPENCV_LOG_LEVEL", "SILENT")
+}
+
+func quiet(key, value string) {
+	if _, set := os.LookupEnv(key); !set {
+		os.Setenv(key, value)
+	}
+}
+
+// Sentinel errors callers branch on.
+var (
+	ErrNotFound = errors.New("file not found")
+	ErrEmpty    = errors.New("file is empty")
+	ErrNotVideo = errors.New("not a readable video")
+	ErrNoFrame  = errors.New("frame not available")
+)
+
+// Info describes a video as it will be analysed.
+type Info struct {
+	Path     string
+	Frames   int     // frame count (from the container, or counted by decoding)
+	FPS      float64 // nominal frames per second
+	Width    int     // upright frame width in pixels
+	Height   int     // upright frame height in pixels
+	Rotation int     // display rotation from the metadata, degrees (0, 90, 180, 270)
+	// Counted is true when Frames was found by decoding the whole video
+	// because the container's count was missing or implausible.
+	Counted bool
+}
+
+// Duration is the video's length in seconds, derived from Frames and FPS.
+func (i Info) Duration() float64 {
+	if i.FPS <= 0 {
+		return 0
+	}
+	return float64(i.Frames) / i.FPS
+}
+
+// Reader decodes frames from one video. A Reader is not safe for concurrent
+// use; open one per goroutine.
+type Reader struct {
+	vc   *gocv.VideoCapture
+	info Info
+	next int // number of the frame the next Read returns
+}
+
+// Open opens path for decoding and reads its metadata. It checks that the
+// file exists, is not empty and has a video stream. Info().Frames is the
+// container's frame count, 0 when it has none (Probe counts them).
+func Open(path string) (*Reader, error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
+	case st.IsDir():
+		return nil, fmt.Errorf("%s: is a folder, %w", path, ErrNotVideo)
+	case st.Size() == 0:
+		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	if err := sniff(path); err != nil {
+		return nil, err
+	}
+
+	vc, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureFFmpeg)
+	if err != nil || !vc.IsOpened() {
+		if vc != nil {
+			vc.Close()
+		}
+		return nil, fmt.Errorf("%s: %w", path, ErrNotVideo)
+	}
+	vc.Set(propOrientationAuto, 0)
+	r := &Reader{vc: vc}
+	r.info = Info{
+		Path:     path,
+		Frames:   int(math.Round(vc.Get(gocv.VideoCaptureFrameCount))),
+		FPS:      vc.Get(gocv.VideoCaptureFPS),
+		Width:    int(vc.Get(gocv.VideoCaptureFrameWidth)),
+		Height:   int(vc.Get(gocv.VideoCaptureFrameHeight)),
+		Rotation: displayRotation(vc.Get(propOrientationMeta)),
+	}
+	if r.info.Rotation%180 != 0 {
+		r.info.Width, r.info.Height = r.info.Height, r.info.Width
+	}
+	if r.info.Width <= 0 || r.info.Height <= 0 {
+		r.Close()
+		return nil, fmt.Errorf("%s: no video stream, %w", path, ErrNotVideo)
+	}
+	if math.IsNaN(r.info.FPS) || r.info.FPS <= 0 || r.info.FPS > 1000 {
+		r.info.FPS = 30
+	}
+	if r.info.Frames < 0 || r.info.Frames > 10_000_000 {
+		r.info.Frames = 0
+	}
+	return r, nil
+}
+
+// sniff rejects files that FFmpeg would open but that are not videos: still
+// images (FFmpeg reads them as one-frame streams) and text.
+func sniff(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	kind := http.DetectContentType(head[:n])
+	switch {
+	case strings.HasPrefix(kind, "image/"):
+		return fmt.Errorf("%s: is a picture (%s), %w", path, kind, ErrNotVideo)
+	case strings.HasPrefix(kind, "text/"):
+		return fmt.Errorf("%s: is a text file, %w", path, ErrNotVideo)
+	}
+	return nil
+}
+
+// metaSignInverted is true for the OpenCV release whose
+// CAP_PROP_ORIENTATION_META has the wrong sign (opencv/opencv#22088).
+var metaSignInverted = gocv.OpenCVVersion() == "4.6.0"
+
+// displayRotation turns OpenCV's orientation value into the clockwise angle
+// (0, 90, 180 or 270) by which a player turns the stored picture.
+func displayRotation(meta float64) int {
+	if math.IsNaN(meta) {
+		return 0
+	}
+	r := int(math.Round(meta/90)) * 90 % 360
+	if r < 0 {
+		r += 360
+	}
+	if metaSignInverted {
+		r = (360 - r) % 360
+	}
+	return r
+}
+
+// upright turns a stored frame by the display rotation, in place.
+func (r *Reader) upright(m *gocv.Mat) {
+	switch r.info.Rotation {
+	case 90:
+		gocv.Rotate(*m, m, gocv.Rotate90Clockwise)
+	case 180:
+		gocv.Rotate(*m, m, gocv.Rotate180Clockwise)
+	case 270:
+		gocv.Rotate(*m, m, gocv.Rotate90CounterClockwise)
+	}
+}
+
+// count decodes the whole video to count its frames, then rewinds.
+func (r *Reader) count() (int, error) {
+	m := gocv.NewMat()
+	defer m.Close()
+	n := 0
+	for r.vc.Read(&m) && !m.Empty() {
+		n++
+	}
+	r.next = n
+	if err := r.Seek(0); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Info returns the video's metadata.
+func (r *Reader) Info() Info { return r.info }
+
+// Next returns the number of the frame the next Read decodes.
+func (r *Reader) Next() int { return r.next }
+
+// Read decodes the next frame into dst (BGR, upright) and returns its frame
+// number and timestamp in seconds. At the end of the stream, or where the
+// file is damaged, it returns ErrNoFrame.
+func (r *Reader) Read(dst *gocv.Mat) (frame int, seconds float64, err error) {
+	if !r.vc.Read(dst) || dst.Empty() {
+		return r.next, 0, fmt.Errorf("frame %d: %w", r.next, ErrNoFrame)
+	}
+	r.upright(dst)
+	frame = r.next
+	r.next++
+	return frame, r.timestamp(frame), nil
+}
+
+// timestamp is the presentation time of the frame just decoded: the
+// stream's own timestamp where it has one, else frame/fps.
+func (r *Reader) timestamp(frame int) float64 {
+	ms := r.vc.Get(gocv.VideoCapturePosMsec)
+	if frame > 0 && (ms <= 0 || math.IsNaN(ms)) {
+		return float64(frame) / r.info.FPS
+	}
+	return ms / 1000
+}
+
+// Seek positions the reader so that the next Read returns frame n.
+func (r *Reader) Seek(n int) error {
+	if n < 0 {
+		return fmt.Errorf("seek to frame %d: %w", n, ErrNoFrame)
+	}
+	if n == r.next {
+		return nil
+	}
+	if n > r.next && n-r.next <= 8 {
+		// Decoding forward a few frames is cheaper and always exact.
+		r.vc.Grab(n - r.next)
+		r.next = n
+		return nil
+	}
+	r.vc.Set(gocv.VideoCapturePosFrames, float64(n))
+	if got := int(math.Round(r.vc.Get(gocv.VideoCapturePosFrames))); got != n {
+		return fmt.Errorf("seek to frame %d landed on %d: %w", n, got, ErrNoFrame)
+	}
+	r.next = n
+	return nil
+}
+
+// Frame decodes frame n into dst, wherever the reader is.
+func (r *Reader) Frame(n int, dst *gocv.Mat) (seconds float64, err error) {
+	if err := r.Seek(n); err != nil {
+		return 0, err
+	}
+	_, seconds, err = r.Read(dst)
+	return seconds, err
+}
+
+// Close releases the decoder.
+func (r *Reader) Close() error {
+	if r.vc == nil {
+		return nil
+	}
+	err := r.vc.Close()
+	r.vc = nil
+	return err
+}
+
+// Probe opens path, reads its metadata and closes it. When the container
+// does not give a frame count, Probe counts the frames by decoding them. It
+// fails with ErrNotVideo when not one frame decodes.
+func Probe(path string) (Info, error) {
+	r, err := Open(path)
+	if err != nil {
+		return Info{}, err
+	}
+	defer r.Close()
+	if r.info.Frames == 0 {
+		n, err := r.count()
+		if err != nil {
+			return Info{}, err
+		}
+		r.info.Frames, r.info.Counted = n, true
+	}
+	if r.info.Frames == 0 {
+		return Info{}, fmt.Errorf("%s: no frame decodes, %w", path, ErrNotVideo)
+	}
+	return r.info, nil
+}
