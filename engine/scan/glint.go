@@ -1,0 +1,33 @@
+package scan
+
+import (
+	"context"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"gradevault/engine/event"
+	"gradevault/engine/glint"
+)
+
+// runGlint runs the glint analysis on the golden frames (images, in the
+// order of res.GoldenFrameDetails) and stores its report in res.
+func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
+	start := time.Now()
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseGlint})
+	frames := make([]glint.Frame, len(images))
+	for i, m := range images {
+		frames[i] = glint.Frame{Index: res.GoldenFrameDetails[i].Frame, Image: m}
+	}
+	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: dir, Sink: sink})
+	if err != nil {
+		return err
+	}
+	res.Report = rep
+	res.Warnings = append(res.Warnings, rep.Warnings...)
+	for _, w := range rep.Warnings {
+		sink.Emit(event.Warning{Message: w})
+	}
+	res.Timings.GlintSeconds = time.Since(start).Seconds()
+	return nil
+}

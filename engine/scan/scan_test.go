@@ -1,0 +1,267 @@
+package scan
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"gradevault/engine/analysis"
+	"gradevault/engine/safefile"
+	"gradevault/engine/synth"
+	"gradevault/engine/video"
+)
+
+var (
+	sampleOnce  sync.Once
+	samplePath  string
+	sampleTruth *synth.Truth
+	sampleErr   error
+)
+
+// sample is a small generated comic video with a crease, shared by the
+// tests of this package.
+func sample(t *testing.T) string {
+	t.Helper()
+	sampleOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gv-scan-")
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		s := synth.DefaultScene(synth.Comic, 320, 240)
+		s.Crease = true
+		samplePath = filepath.Join(dir, "comic.mp4")
+		sampleTruth, sampleErr = synth.Write(samplePath, s)
+	})
+	if sampleErr != nil {
+		t.Fatal(sampleErr)
+	}
+	return samplePath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if samplePath != "" {
+		os.RemoveAll(filepath.Dir(samplePath))
+	}
+	os.Exit(code)
+}
+
+// files lists the files under dir, relative and sorted.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+func TestRunWritesScanFolder(t *testing.T) {
+	src := sample(t)
+	before, _ := os.ReadFile(src)
+	dir := filepath.Join(t.TempDir(), "scan-1")
+	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", ItemType: "comic", Glint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(src)
+	if !reflect.DeepEqual(before, after) {
+		t.Fatal("the source video was modified")
+	}
+	if len(res.GoldenFrames) != 5 || len(res.FrameTimestamps) != 5 || len(res.GoldenFrameDetails) != 5 {
+		t.Fatalf("golden frames %v", res.GoldenFrames)
+	}
+	for i, g := range res.GoldenFrameDetails {
+		want := "frames/" + GoldenFrameName(i+1, g.Frame)
+		if res.GoldenFrames[i] != want || g.File != want {
+			t.Fatalf("golden frame %d file %q / %q, want %q", i, res.GoldenFrames[i], g.File, want)
+		}
+		img := gocv.IMRead(filepath.Join(dir, want), gocv.IMReadColor)
+		if img.Cols() != 320 || img.Rows() != 240 {
+			t.Fatalf("%s is %dx%d", want, img.Cols(), img.Rows())
+		}
+		// Lossless: the PNG holds exactly the decoded frame.
+		r, _ := video.Open(src)
+		m := gocv.NewMat()
+		r.Frame(g.Frame, &m)
+		d := gocv.NewMat()
+		gocv.AbsDiff(img, m, &d)
+		if s := d.Sum(); s.Val1+s.Val2+s.Val3 != 0 {
+			t.Fatalf("%s differs from decoded frame %d", want, g.Frame)
+		}
+		img.Close()
+		m.Close()
+		d.Close()
+		r.Close()
+	}
+	if res.Report == nil || res.DefectMask == "" {
+		t.Fatal("glint report missing")
+	}
+	for _, f := range files(t, dir) {
+		if safefile.IsTemp(filepath.Base(f)) {
+			t.Fatalf("temp file left: %s", f)
+		}
+	}
+
+	// result.json holds the documented keys.
+	data, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"scanId", "goldenFrames", "frameTimestamps", "goldenFrameDetails", "frames", "video",
+		"settings", "warnings", "timings", "defectMask", "varianceHeatmap", "defectOverlay", "regionCrops",
+		"defectPercentage", "damageScore", "regionScores", "regionDetails", "itemOutline", "alignment", "glintCoverage"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("result.json lacks %q", k)
+		}
+	}
+	frames := raw["frames"].([]any)
+	if len(frames) != sampleTruth.Scene.NumFrames() {
+		t.Fatalf("%d frames in result.json, video has %d", len(frames), sampleTruth.Scene.NumFrames())
+	}
+	for _, k := range []string{"frame", "timestamp", "sharpness", "motion", "stable"} {
+		if _, ok := frames[0].(map[string]any)[k]; !ok {
+			t.Errorf("frames[0] lacks %q", k)
+		}
+	}
+	v := raw["video"].(map[string]any)
+	for _, k := range []string{"path", "frames", "fps", "width", "height", "rotation", "durationSeconds"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("video lacks %q", k)
+		}
+	}
+	back, err := ReadResult(dir)
+	if err != nil || back.ScanID != "scan-1" || back.DamageScore != res.DamageScore {
+		t.Fatalf("ReadResult: %v %+v", err, back)
+	}
+
+	// A second run into the same folder is refused, and nothing changes.
+	_, err = Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1"})
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("second run: %v, want ErrExists", err)
+	}
+	again, _ := os.ReadFile(filepath.Join(dir, ResultFile))
+	if !reflect.DeepEqual(again, data) {
+		t.Fatal("refused run changed result.json")
+	}
+	// With Force it replaces the analysis; fewer picks leave no stale frames.
+	res2, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", Force: true,
+		Analysis: analysis.Options{Count: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, "frames", "*.png"))
+	if len(pngs) != 3 || len(res2.GoldenFrames) != 3 {
+		t.Fatalf("after --force with 3 picks: %d PNGs, %d golden frames", len(pngs), len(res2.GoldenFrames))
+	}
+}
+
+func TestBadVideoLeavesNothing(t *testing.T) {
+	parent := t.TempDir()
+	text := filepath.Join(parent, "notes.mp4")
+	os.WriteFile(text, []byte("hello"), 0o644)
+	for _, src := range []string{text, filepath.Join(parent, "missing.mov")} {
+		dir := filepath.Join(parent, "out")
+		if _, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "x"}); err == nil {
+			t.Fatalf("%s: no error", src)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("%s: output folder created", src)
+		}
+	}
+}
+
+func TestResultIndependentOfWorkers(t *testing.T) {
+	src := sample(t)
+	var ref []byte
+	for _, w := range []int{1, 4} {
+		dir := filepath.Join(t.TempDir(), "s")
+		res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "same", Glint: true,
+			Analysis: analysis.Options{Workers: w}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Timings, res.Settings.Workers, res.CreatedAt = Timings{}, 0, time.Time{}
+		data, _ := json.Marshal(res)
+		if ref == nil {
+			ref = data
+		} else if string(ref) != string(data) {
+			t.Fatalf("result with %d workers differs from 1 worker:\n%s\n%s", w, ref, data)
+		}
+	}
+}
+
+func TestReselect(t *testing.T) {
+	src := sample(t)
+	dir := filepath.Join(t.TempDir(), "scan")
+	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "r", Glint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto := res.AutomaticPicks
+	// Replace the third pick with a frame of a sweep (not still).
+	sweep := sampleTruth.Sweeps[0][0] + 2
+	chosen := []int{auto[0], auto[1], sweep, auto[3], auto[4]}
+	got, err := Reselect(context.Background(), dir, chosen, ReselectOptions{Glint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []int
+	manual := 0
+	for _, g := range got.GoldenFrameDetails {
+		frames = append(frames, g.Frame)
+		if g.Manual {
+			manual++
+			if g.Frame != sweep || !g.Relaxed {
+				t.Fatalf("manual pick %+v", g)
+			}
+		}
+	}
+	sort.Ints(chosen)
+	if !reflect.DeepEqual(frames, chosen) || manual != 1 {
+		t.Fatalf("frames %v (manual %d), want %v", frames, manual, chosen)
+	}
+	if !reflect.DeepEqual(got.AutomaticPicks, auto) {
+		t.Fatalf("automatic picks changed: %v → %v", auto, got.AutomaticPicks)
+	}
+	if got.Report == nil || len(got.Alignment) == 0 {
+		t.Fatal("glint did not re-run")
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, "frames", "*.png"))
+	if len(pngs) != 5 {
+		t.Fatalf("%d golden frame files after reselect", len(pngs))
+	}
+	if !strings.Contains(strings.Join(pngs, " "), fmt.Sprintf("_f%05d.png", sweep)) {
+		t.Fatalf("no file for frame %d in %v", sweep, pngs)
+	}
+	disk, err := ReadResult(dir)
+	if err != nil || !reflect.DeepEqual(disk.GoldenFrames, got.GoldenFrames) {
+		t.Fatalf("result.json not rewritten: %v", err)
+	}
+	for _, bad := range [][]int{{1}, {1, 1}, {0, 1, 2, 3, 4, 5, 6, 7, 8}, {0, 100000}} {
+		if _, err := Reselect(context.Background(), dir, bad, ReselectOptions{}); err == nil {
+			t.Errorf("Reselect(%v) accepted", bad)
+		}
+	}
+}
