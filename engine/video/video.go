@@ -104,7 +104,7 @@ func Open(path string) (*Reader, error) {
 		if vc != nil {
 			vc.Close()
 		}
-		return nil, fmt.Errorf("%s: %w", path, ErrNotVideo)
+		return nil, fmt.Errorf("%s: damaged, incomplete or unsupported file, %w", path, ErrNotVideo)
 	}
 	vc.Set(propOrientationAuto, 0)
 	r := &Reader{vc: vc}

@@ -1,0 +1,153 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/zalando/go-keyring"
+
+	"gradevault/engine/cli"
+	"gradevault/engine/library"
+	"gradevault/engine/upload"
+	"gradevault/engine/upload/fakestorage"
+)
+
+// isolate points the config folder, home and library at temporary folders
+// and replaces the OS keychain with go-keyring's mock failing like a
+// machine without a secret service.
+func isolate(t *testing.T) (libRoot string) {
+	t.Helper()
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	libRoot = t.TempDir()
+	t.Setenv(library.EnvLibrary, libRoot)
+	t.Setenv(upload.EnvBucket, "")
+	keyring.MockInitWithError(errors.New("dbus: no session bus"))
+	return libRoot
+}
+
+// TestKeyNeverLeaks runs uploads through the command line with distinctive
+// keys, succeeding and failing, and searches everything the app wrote.
+func TestKeyNeverLeaks(t *testing.T) {
+	libRoot := isolate(t)
+	srv := fakestorage.New(t)
+	goodKey := fakestorage.SignJWT(srv.Secret, map[string]any{"role": "service_role", "sub": "LEAK-CANARY-GOOD"})
+	badKey := fakestorage.SignJWT([]byte("wrong secret"), map[string]any{"role": "service_role", "sub": "LEAK-CANARY-BAD"})
+	t.Setenv(upload.EnvURL, srv.URL+"/")
+
+	fakestorage.WriteScan(t, library.ScanDir(libRoot, "scan-good"), "scan-good", true)
+	fakestorage.WriteScan(t, library.ScanDir(libRoot, "scan-bad"), "scan-bad", true)
+	fakestorage.WriteScan(t, library.ScanDir(libRoot, "scan-echo"), "scan-echo", false)
+	srv.Fail("scan-echo/", fakestorage.FaultEcho, 100)
+
+	var outputs []string
+	run := func(key string, args ...string) (int, string, string) {
+		t.Setenv(upload.EnvKey, key)
+		var stdout, stderr bytes.Buffer
+		code := cli.RunUpload(context.Background(), args, &stdout, &stderr)
+		outputs = append(outputs, stdout.String(), stderr.String())
+		return code, stdout.String(), stderr.String()
+	}
+
+	// Success, by scan ID, flags after the argument.
+	code, stdout, stderr := run(goodKey, "scan-good", "--job-table", "--library", libRoot)
+	if code != 0 {
+		t.Fatalf("good upload exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, srv.URL+"/storage/v1/object/public/analysis-images/scan-good/result.json") ||
+		!strings.Contains(stderr, "uploaded 25 objects") || !strings.Contains(stderr, "warning: no OS keychain") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	// Again: nothing to send.
+	if code, _, stderr = run(goodKey, library.ScanDir(libRoot, "scan-good")); code != 0 || !strings.Contains(stderr, "uploaded 0 objects") {
+		t.Errorf("second run exit %d: %s", code, stderr)
+	}
+
+	// Refused key: one error line, exit 1.
+	code, _, stderr = run(badKey, "--bucket", "analysis-images", library.ScanDir(libRoot, "scan-bad"))
+	if code != 1 {
+		t.Errorf("bad key exit %d", code)
+	}
+	errLines := 0
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if strings.HasPrefix(l, "error: ") {
+			errLines++
+			if !strings.Contains(l, "refused the key") {
+				t.Errorf("error line %q", l)
+			}
+		}
+	}
+	if errLines != 1 {
+		t.Errorf("stderr has %d error lines:\n%s", errLines, stderr)
+	}
+
+	// A server that echoes the Authorization header in its error.
+	if code, _, stderr = run(goodKey, "scan-echo"); code != 1 || !strings.Contains(stderr, "[redacted]") {
+		t.Errorf("echo run exit %d: %s", code, stderr)
+	}
+
+	// Bad usage.
+	if code, _, _ = run(goodKey); code != 2 {
+		t.Errorf("no argument: exit %d", code)
+	}
+	if code, _, stderr = run(goodKey, "no-such-scan"); code != 1 || !strings.HasPrefix(stderr, "error: ") {
+		t.Errorf("unknown scan: exit %d %q", code, stderr)
+	}
+
+	// The library command shows the states.
+	var libOut, libErr bytes.Buffer
+	if code := cli.RunLibrary(context.Background(), []string{"--library", libRoot}, &libOut, &libErr); code != 0 {
+		t.Fatalf("library exit %d: %s", code, libErr.String())
+	}
+	outputs = append(outputs, libOut.String(), libErr.String())
+	for _, want := range []string{"scan-good", "uploaded", "scan-bad", "failed", "comic", "12.2"} {
+		if !strings.Contains(libOut.String(), want) {
+			t.Errorf("library output lacks %q:\n%s", want, libOut.String())
+		}
+	}
+
+	// Search every output and every file written.
+	secrets := map[string]string{"good key": goodKey, "bad key": badKey}
+	for name, k := range map[string]string{"good": goodKey, "bad": badKey} {
+		parts := strings.Split(k, ".")
+		secrets[name+" signature"] = parts[2]
+		secrets[name+" payload"] = parts[1]
+	}
+	check := func(where, text string) {
+		for name, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s found in %s", name, where)
+			}
+		}
+	}
+	for i, o := range outputs {
+		check("output "+string(rune('0'+i)), o)
+	}
+	for _, root := range []string{libRoot, os.Getenv("XDG_CONFIG_HOME"), os.Getenv("HOME")} {
+		filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Error(err)
+			}
+			check(path, string(data))
+			return nil
+		})
+	}
+	for _, p := range srv.Paths("analysis-images") {
+		o, _ := srv.Object("analysis-images", p)
+		check("uploaded "+p, string(o.Data))
+	}
+	row, _ := srv.Job("scan-good")
+	if row == nil {
+		t.Error("no job row")
+	}
+}
