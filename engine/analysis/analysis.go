@@ -9,6 +9,7 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -28,8 +29,8 @@ import (
 type Mode string
 
 const (
-	// Fast computes optical flow on a reduced pyramid level and scales it
-	// back to full-resolution pixels. The default.
+	// Fast computes DIS optical flow on a reduced pyramid level and scales
+	// it back to full-resolution pixels. The default.
 	Fast Mode = "fast"
 	// Precise computes optical flow on the full-resolution frames with the
 	// original worker's parameters, matching it exactly.
@@ -187,7 +188,16 @@ func analyseChunks(ctx context.Context, path string, info video.Info, chunks []e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m := newMetrics(opts.Mode, info.Width, info.Height)
+			m, err := newMetrics(opts.Mode, info.Width, info.Height)
+			if err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+				cancel()
+				for range jobs {
+				}
+				return
+			}
 			defer m.Close()
 			for c := range jobs {
 				last := c.Index == len(chunks)-1

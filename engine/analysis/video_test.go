@@ -48,7 +48,11 @@ func scenes() map[string]synth.Scene {
 	rotated := synth.DefaultScene(synth.Comic, 320, 240)
 	rotated.Seed = 3
 	rotated.Rotation = 90
-	return map[string]synth.Scene{"comic": comic, "card": card, "rotated": rotated}
+	noisy := synth.DefaultScene(synth.Card, 640, 360)
+	noisy.Seed = 11
+	noisy.Noise = 2
+	noisy.Tilt = -15
+	return map[string]synth.Scene{"comic": comic, "card": card, "rotated": rotated, "noisy": noisy}
 }
 
 // video returns the named test video, generating it on first use.
@@ -173,7 +177,10 @@ func sequentialPass(t *testing.T, path string, mode Mode) []Frame {
 	defer vc.Close()
 	img := gocv.NewMat()
 	defer img.Close()
-	m := newMetrics(mode, int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight)))
+	m, err := newMetrics(mode, int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer m.Close()
 	var out []Frame
 	for vc.Read(&img) && !img.Empty() {
@@ -244,7 +251,7 @@ func inHold(tr *synth.Truth, f int) bool {
 }
 
 func TestGoldenFramesInStillSharpStretches(t *testing.T) {
-	for _, name := range []string{"comic", "card", "rotated"} {
+	for _, name := range []string{"comic", "card", "rotated", "noisy"} {
 		for _, mode := range []Mode{Fast, Precise} {
 			t.Run(name+"/"+string(mode), func(t *testing.T) {
 				v := genVideo(t, name)
@@ -270,7 +277,7 @@ func TestGoldenFramesInStillSharpStretches(t *testing.T) {
 
 func TestFastAgreesWithPrecise(t *testing.T) {
 	agree, total := 0, 0
-	for _, name := range []string{"comic", "card", "rotated"} {
+	for _, name := range []string{"comic", "card", "rotated", "noisy"} {
 		v := genVideo(t, name)
 		fast, err := Run(context.Background(), v.path, Options{Mode: Fast})
 		if err != nil {

@@ -1,0 +1,441 @@
+// Package glint runs the multi-frame ("glint") defect analysis on the golden
+// frames of a scan: it finds the item's outline in every frame, rectifies
+// each frame to an upright image of the item alone, registers the rectified
+// frames onto the first one, and then applies the original worker's
+// formulas (edge, Laplacian, gradient and local-contrast maps, their
+// per-pixel maximum across frames blended with the per-pixel variance) to
+// produce a defect mask, region scores and the images the GUI shows.
+package glint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"runtime"
+	"sync"
+
+	"gocv.io/x/gocv"
+
+	"gradevault/engine/event"
+)
+
+// MaxFrames is the largest number of frames Analyze accepts.
+const MaxFrames = 8
+
+// Rectified-size limits: the rectified item's longer side follows the
+// item's size in the reference frame, clamped to this range.
+const (
+	maxRectifiedSide = 1000
+	minRectifiedSide = 200
+)
+
+// Errors callers may branch on.
+var (
+	ErrNoFrames      = errors.New("glint: no frames")
+	ErrEmptyFrame    = errors.New("glint: empty frame")
+	ErrTooManyFrames = fmt.Errorf("glint: more than %d frames", MaxFrames)
+)
+
+// Frame is one golden frame.
+type Frame struct {
+	Index int      // video frame number
+	Image gocv.Mat // BGR, upright, full resolution; owned by the caller
+}
+
+// Options control Analyze.
+type Options struct {
+	ItemType string     // "comic", "card" or "toy"; "" means comic
+	OutDir   string     // scan folder; "" computes only and writes nothing
+	Sink     event.Sink // receives event.Progress{Phase: event.PhaseGlint}
+}
+
+// frameState is everything Analyze keeps about one input frame.
+type frameState struct {
+	index   int
+	src     gocv.Mat // BGR source (the caller's Mat or our converted copy)
+	ownSrc  bool
+	corners [4][2]float64
+	found   bool
+	toRect  homography // source frame → rectified canvas (outline only)
+	feat    features
+	rect    gocv.Mat // grey, rectified by the outline alone
+	align   alignResult
+	used    bool
+	aligned gocv.Mat // BGR, on the reference canvas
+	grey    gocv.Mat
+	valid   gocv.Mat // 255 where the aligned frame has source pixels
+}
+
+func (f *frameState) close() {
+	if f.ownSrc {
+		f.src.Close()
+	}
+	f.feat.Close()
+	f.rect.Close()
+	f.aligned.Close()
+	f.grey.Close()
+	f.valid.Close()
+}
+
+// progress serialises Sink calls.
+type progress struct {
+	mu    sync.Mutex
+	sink  event.Sink
+	done  int64
+	total int64
+}
+
+func (p *progress) step(item string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	p.sink.Emit(event.Progress{Phase: event.PhaseGlint, Done: p.done, Total: p.total, Item: item})
+}
+
+// Analyze runs the glint analysis on 1–MaxFrames frames, the first being the
+// reference every other frame is aligned to. Frames may differ in size:
+// every frame is rectified onto the reference frame's rectified canvas. If
+// opts.OutDir is set, the images are written there (atomically) and the
+// report's paths are relative to it. Analyze is deterministic: the same
+// inputs give the same report.
+func Analyze(ctx context.Context, frames []Frame, opts Options) (*Report, error) {
+	rep, _, err := analyze(ctx, frames, opts)
+	return rep, err
+}
+
+// analyze is Analyze that also returns the combined maps (for tests).
+func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analysis, error) {
+	if len(frames) == 0 {
+		return nil, nil, ErrNoFrames
+	}
+	if len(frames) > MaxFrames {
+		return nil, nil, fmt.Errorf("%w: got %d", ErrTooManyFrames, len(frames))
+	}
+	for i, f := range frames {
+		if f.Image.Ptr() == nil || f.Image.Empty() {
+			return nil, nil, fmt.Errorf("frame %d (video frame %d): %w", i+1, f.Index, ErrEmptyFrame)
+		}
+	}
+	itemType := opts.ItemType
+	switch itemType {
+	case ItemComic, ItemCard, ItemToy:
+	case "":
+		itemType = ItemComic
+	default:
+		return nil, nil, fmt.Errorf("glint: unknown item type %q", opts.ItemType)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+
+	n := len(frames)
+	steps := int64(3*n + 2)
+	if opts.OutDir != "" {
+		steps++
+	}
+	prog := &progress{sink: opts.Sink, total: steps}
+	rep := &Report{ItemType: itemType}
+	for _, f := range frames {
+		rep.Frames = append(rep.Frames, f.Index)
+	}
+
+	st := make([]*frameState, n)
+	for i, f := range frames {
+		s := &frameState{index: f.Index, src: f.Image}
+		if f.Image.Type() != gocv.MatTypeCV8UC3 {
+			s.src, s.ownSrc = toBGR(f.Image), true
+		}
+		s.feat.desc = gocv.NewMat()
+		s.rect, s.aligned, s.grey, s.valid = gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+		st[i] = s
+	}
+	defer func() {
+		for _, s := range st {
+			s.close()
+		}
+	}()
+
+	// 1. Outlines.
+	err := parallel(ctx, n, func(i int) error {
+		s := st[i]
+		s.corners, s.found = FindOutline(s.src, itemType)
+		prog.step(fmt.Sprintf("outline frame %d", s.index))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ref := st[0]
+	cw, ch, landscape := canvasSize(itemType, ref)
+	rep.RectifiedSize = [2]int{cw, ch}
+	rep.ItemOutline = &Outline{Frame: ref.index, Found: ref.found}
+	for _, c := range ref.corners {
+		rep.ItemOutline.Corners = append(rep.ItemOutline.Corners, [2]float64{round(c[0], 2), round(c[1], 2)})
+	}
+	if landscape {
+		rep.Warnings = append(rep.Warnings, "the item appears to lie sideways; regions assume the spine is on the left of the rectified image")
+	}
+	for _, s := range st {
+		if !s.found {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("frame %d: item outline not found, using the whole frame", s.index))
+		}
+		s.toRect = toCanvas(itemType, s, cw, ch)
+	}
+
+	// 2. Rectify and align onto the reference.
+	err = parallel(ctx, n, func(i int) error {
+		s := st[i]
+		rect := warp(s.src, s.toRect, cw, ch)
+		defer rect.Close()
+		gocv.CvtColor(rect, &s.rect, gocv.ColorBGRToGray)
+		s.feat.Close()
+		s.feat = detect(s.rect)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	ref.align = alignResult{H: identity, OK: true}
+	err = parallel(ctx, n, func(i int) error {
+		s := st[i]
+		if i > 0 {
+			ms := 0.0 // no limit
+			if s.found && ref.found {
+				// Both frames are rectified from their outlines, so the
+				// remaining motion is small.
+				ms = 0.2 * math.Hypot(float64(cw), float64(ch))
+			}
+			s.align = align(ref.feat, s.feat, ref.rect, s.rect, ms)
+		}
+		s.used = s.align.OK
+		H := s.toRect
+		if s.used {
+			H = s.align.H.mul(s.toRect)
+		}
+		s.aligned.Close()
+		s.aligned = warp(s.src, H, cw, ch)
+		gocv.CvtColor(s.aligned, &s.grey, gocv.ColorBGRToGray)
+		s.valid.Close()
+		s.valid = validMask(s.src.Cols(), s.src.Rows(), H, cw, ch)
+		prog.step(fmt.Sprintf("align frame %d", s.index))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var used []*frameState
+	for _, s := range st {
+		a := Alignment{Frame: s.index, ResidualPx: round(s.align.Residual, 3), Used: s.used}
+		rep.Alignment = append(rep.Alignment, a)
+		if s.used {
+			used = append(used, s)
+		} else {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("frame %d: could not be aligned (%s), left out of the defect analysis", s.index, s.align.Reason))
+		}
+	}
+	if len(used) == 1 {
+		rep.Warnings = append(rep.Warnings, "only one usable frame: the variance term is skipped")
+	}
+
+	// 3. Per-frame maps and glint highlights, then the combined analysis.
+	common := commonValid(used, cw, ch)
+	maps := make([][]float32, n)
+	sats, vals := make([][]uint8, n), make([][]uint8, n)
+	err = parallel(ctx, n, func(i int) error {
+		s := st[i]
+		if s.used {
+			maps[i] = frameMap(s.grey, common)
+		}
+		sats[i], vals[i] = hsvPlanes(s.aligned)
+		prog.step(fmt.Sprintf("maps frame %d", s.index))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var median []uint8
+	if len(used) > 1 {
+		var uv [][]uint8
+		for i, s := range st {
+			if s.used {
+				uv = append(uv, whiteness(sats[i], vals[i]))
+			}
+		}
+		median = medianPlane(uv)
+	}
+	glints := make([][]uint8, n)
+	for i, s := range st {
+		med := median
+		if !s.used {
+			med = nil
+		}
+		glints[i] = glintMap(sats[i], vals[i], med, s.valid, cw, ch)
+		rep.GlintCoverage = append(rep.GlintCoverage, Coverage{Frame: s.index, Percent: round(coveragePercent(glints[i], s.valid), 2)})
+	}
+	var greys []gocv.Mat
+	var usedMaps [][]float32
+	for i, s := range st {
+		if s.used {
+			greys = append(greys, s.grey)
+			usedMaps = append(usedMaps, maps[i])
+		}
+	}
+	an := combine(usedMaps, greys, common, cw, ch)
+	prog.step("combine")
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	regions(an, ref.grey, common, rep)
+	prog.step("regions")
+
+	if opts.OutDir != "" {
+		if err := writeOutputs(ctx, opts.OutDir, st, an, glints, rep); err != nil {
+			return nil, nil, err
+		}
+		prog.step("write images")
+	}
+	return rep, an, nil
+}
+
+// canvasSize picks the rectified image size from the reference frame: the
+// item's height in pixels (clamped) and the item type's aspect ratio.
+func canvasSize(itemType string, ref *frameState) (w, h int, landscape bool) {
+	fw, fh := float64(ref.src.Cols()), float64(ref.src.Rows())
+	clampSide := func(v float64) float64 {
+		return math.Max(minRectifiedSide, math.Min(maxRectifiedSide, v))
+	}
+	fit := func(w, h float64) (int, int) {
+		s := clampSide(math.Max(w, h)) / math.Max(w, h)
+		return max(1, int(math.Round(w*s))), max(1, int(math.Round(h*s)))
+	}
+	if !ref.found {
+		w, h = fit(fw, fh)
+		return w, h, false
+	}
+	c := ref.corners
+	a := aspect(itemType)
+	if a == 0 {
+		w, h = fit(c[1][0]-c[0][0]+1, c[3][1]-c[0][1]+1)
+		return w, h, false
+	}
+	hpx := (dist(c[0], c[3]) + dist(c[1], c[2])) / 2
+	wpx := (dist(c[0], c[1]) + dist(c[3], c[2])) / 2
+	if wpx > 1.2*hpx {
+		long := clampSide(wpx)
+		return int(math.Round(long)), int(math.Round(long * a)), true
+	}
+	long := clampSide(hpx)
+	return int(math.Round(long * a)), int(math.Round(long)), false
+}
+
+// toCanvas maps a frame onto the w×h canvas: its outline quad (comic,
+// card), its bounding box (toy) or, without an outline, the whole frame.
+func toCanvas(itemType string, s *frameState, w, h int) homography {
+	fw, fh := float64(s.src.Cols()), float64(s.src.Rows())
+	whole := scaleRect(-0.5, -0.5, fw-0.5, fh-0.5, w, h)
+	if !s.found {
+		return whole
+	}
+	c := s.corners
+	if itemType == ItemToy {
+		return scaleRect(c[0][0]-0.5, c[0][1]-0.5, c[2][0]+0.5, c[2][1]+0.5, w, h)
+	}
+	H, ok := quadToRect(c, w, h)
+	if !ok {
+		return whole
+	}
+	return H
+}
+
+// warp returns src warped by H onto a w×h canvas (bilinear, borders
+// replicated so the warp edge adds no artificial contrast).
+func warp(src gocv.Mat, H homography, w, h int) gocv.Mat {
+	m := H.mat()
+	defer m.Close()
+	dst := gocv.NewMat()
+	gocv.WarpPerspectiveWithParams(src, &dst, m, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+	return dst
+}
+
+// validMask marks the canvas pixels that come from inside the source frame,
+// shrunk by 3 px so filters near the warp edge do not count.
+func validMask(sw, sh int, H homography, w, h int) gocv.Mat {
+	ones := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), sh, sw, gocv.MatTypeCV8U)
+	defer ones.Close()
+	m := H.mat()
+	defer m.Close()
+	warped := gocv.NewMat()
+	defer warped.Close()
+	gocv.WarpPerspectiveWithParams(ones, &warped, m, image.Pt(w, h), gocv.InterpolationNearestNeighbor, gocv.BorderConstant, color.RGBA{})
+	k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(7, 7))
+	defer k.Close()
+	out := gocv.NewMat()
+	gocv.Erode(warped, &out, k)
+	return out
+}
+
+// commonValid is the intersection of the used frames' valid masks, as a Go
+// slice of 0/1.
+func commonValid(used []*frameState, w, h int) []uint8 {
+	v := make([]uint8, w*h)
+	for i := range v {
+		v[i] = 1
+	}
+	for _, s := range used {
+		p, err := s.valid.DataPtrUint8()
+		if err != nil {
+			continue
+		}
+		for i := range v {
+			if p[i] == 0 {
+				v[i] = 0
+			}
+		}
+	}
+	return v
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns the
+// first error or ctx's error. Results must go to per-index slots so the
+// outcome does not depend on scheduling.
+func parallel(ctx context.Context, n int, fn func(i int) error) error {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	next := make(chan int)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// round rounds v to d decimals.
+func round(v float64, d int) float64 {
+	p := math.Pow(10, float64(d))
+	return math.Round(v*p) / p
+}

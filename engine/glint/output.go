@@ -1,0 +1,209 @@
+package glint
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+
+	"gocv.io/x/gocv"
+
+	"gradevault/engine/safefile"
+)
+
+// Output file names, relative to the scan folder.
+const (
+	fileDefectMask    = "defect_mask.png"
+	fileHeatmap       = "variance_heatmap.png"
+	fileDefectOverlay = "defect_overlay.png"
+	dirCrops          = "crops"
+	dirRectified      = "rectified"
+	dirGlint          = "glint"
+)
+
+// pngJob is one image to encode and write; mat is closed after writing.
+type pngJob struct {
+	rel string
+	mat gocv.Mat
+}
+
+// writeOutputs renders the result images and writes them under dir, each
+// atomically (encoded in memory, written to a temporary file in the same
+// folder, then renamed), and records their relative paths in rep.
+func writeOutputs(ctx context.Context, dir string, st []*frameState, an *analysis, glints [][]uint8, rep *Report) (err error) {
+	var jobs []pngJob
+	defer func() {
+		for _, j := range jobs {
+			j.mat.Close()
+		}
+	}()
+	add := func(rel string, m gocv.Mat) { jobs = append(jobs, pngJob{rel: rel, mat: m}) }
+
+	ref := st[0].aligned
+	w, h := an.w, an.h
+
+	mask := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
+	mp, _ := mask.DataPtrUint8()
+	for i, v := range an.mask {
+		mp[i] = 255 * v
+	}
+	add(fileDefectMask, mask)
+	rep.DefectMask = fileDefectMask
+
+	add(fileHeatmap, heatmap(an))
+	rep.VarianceHeatmap = fileHeatmap
+
+	overlay := defectOverlay(ref, an)
+	add(fileDefectOverlay, overlay)
+	rep.DefectOverlay = fileDefectOverlay
+
+	rep.RegionCrops = map[string]string{}
+	rep.RegionOverlays = map[string]string{}
+	for _, name := range RegionNames {
+		r := regionRect(name, w, h)
+		if r.Empty() {
+			continue
+		}
+		crop := cloneRegion(ref, r)
+		rel := filepath.ToSlash(filepath.Join(dirCrops, name+".png"))
+		add(rel, crop)
+		rep.RegionCrops[name] = rel
+		oc := cloneRegion(overlay, r)
+		rel = filepath.ToSlash(filepath.Join(dirCrops, name+"_overlay.png"))
+		add(rel, oc)
+		rep.RegionOverlays[name] = rel
+	}
+
+	for i, s := range st {
+		name := fmt.Sprintf("golden_frame_%02d.png", i+1)
+		rect := gocv.NewMat()
+		s.aligned.CopyTo(&rect)
+		rel := dirRectified + "/" + name
+		add(rel, rect)
+		rep.RectifiedFrames = append(rep.RectifiedFrames, rel)
+		rel = dirGlint + "/" + name
+		add(rel, glintOverlay(s.aligned, glints[i], an.mask))
+		rep.GlintFrames = append(rep.GlintFrames, rel)
+	}
+
+	for _, sub := range []string{dirCrops, dirRectified, dirGlint} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return fmt.Errorf("glint: create %s: %w", sub, err)
+		}
+	}
+	return parallel(ctx, len(jobs), func(i int) error {
+		return writePNG(filepath.Join(dir, filepath.FromSlash(jobs[i].rel)), jobs[i].mat)
+	})
+}
+
+// writePNG encodes m as PNG and writes it atomically.
+func writePNG(path string, m gocv.Mat) error {
+	buf, err := gocv.IMEncode(gocv.PNGFileExt, m)
+	if err != nil {
+		return fmt.Errorf("glint: encode %s: %w", path, err)
+	}
+	defer buf.Close()
+	if err := safefile.WriteFile(path, buf.GetBytes(), 0o644); err != nil {
+		return fmt.Errorf("glint: %w", err)
+	}
+	return nil
+}
+
+// cloneRegion returns a copy of r of m.
+func cloneRegion(m gocv.Mat, r image.Rectangle) gocv.Mat {
+	reg := m.Region(r)
+	defer reg.Close()
+	return reg.Clone()
+}
+
+// heatmap is the JET colour map of the score; pixels outside the item are
+// black.
+func heatmap(an *analysis) gocv.Mat {
+	g := gocv.NewMatWithSize(an.h, an.w, gocv.MatTypeCV8U)
+	defer g.Close()
+	gp, _ := g.DataPtrUint8()
+	for i, s := range an.score {
+		gp[i] = clamp8(float32(s) * 255)
+	}
+	out := gocv.NewMat()
+	gocv.ApplyColorMap(g, &out, gocv.ColormapJet)
+	op, _ := out.DataPtrUint8()
+	for i, v := range an.valid {
+		if v == 0 {
+			op[3*i], op[3*i+1], op[3*i+2] = 0, 0, 0
+		}
+	}
+	return out
+}
+
+// defectOverlay blends the mask in red at 30% over the reference frame.
+func defectOverlay(ref gocv.Mat, an *analysis) gocv.Mat {
+	out := ref.Clone()
+	op, _ := out.DataPtrUint8()
+	for i, v := range an.mask {
+		if v == 0 {
+			continue
+		}
+		o := 3 * i
+		op[o] = clamp8(0.7 * float32(op[o]))
+		op[o+1] = clamp8(0.7 * float32(op[o+1]))
+		op[o+2] = clamp8(0.7*float32(op[o+2]) + 0.3*255)
+	}
+	return out
+}
+
+// glintOverlay draws a frame's specular highlights as a cyan glow with
+// white cores, and the defect mask tinted red, over the slightly dimmed
+// rectified frame.
+func glintOverlay(frame gocv.Mat, glint []uint8, defects []uint8) gocv.Mat {
+	w, h := frame.Cols(), frame.Rows()
+	gm := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
+	defer gm.Close()
+	gp, _ := gm.DataPtrFloat32()
+	for i, v := range glint {
+		gp[i] = float32(v)
+	}
+	glow := gocv.NewMat()
+	defer glow.Close()
+	sigma := max(2.0, float64(max(w, h))/150)
+	gocv.GaussianBlur(gm, &glow, image.Pt(0, 0), sigma, sigma, gocv.BorderReplicate)
+	glp, _ := glow.DataPtrFloat32()
+
+	out := frame.Clone()
+	op, _ := out.DataPtrUint8()
+	cyan := [3]float32{255, 235, 60} // BGR
+	red := [3]float32{40, 40, 255}
+	for i := 0; i < w*h; i++ {
+		o := 3 * i
+		px := [3]float32{0.8 * float32(op[o]), 0.8 * float32(op[o+1]), 0.8 * float32(op[o+2])}
+		if defects[i] != 0 {
+			for c := 0; c < 3; c++ {
+				px[c] = 0.5*px[c] + 0.5*red[c]
+			}
+		}
+		a := min(1, 1.8*glp[i]) * 0.65
+		if a > 0.004 {
+			for c := 0; c < 3; c++ {
+				px[c] = (1-a)*px[c] + a*cyan[c]
+			}
+		}
+		if glint[i] != 0 {
+			for c := 0; c < 3; c++ {
+				px[c] = 0.35*px[c] + 0.65*255
+			}
+		}
+		op[o], op[o+1], op[o+2] = clamp8(px[0]), clamp8(px[1]), clamp8(px[2])
+	}
+	return out
+}
+
+func clamp8(v float32) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(v + 0.5)
+}
