@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+	"github.com/dustin/go-humanize"
+
+	"gradevault/engine/upload"
+)
+
+// uploadFlow is the state of "Save & upload": the confirmation, the
+// progress and the outcome dialogs. Kept on the controller so tests can
+// inspect it. UI goroutine only.
+type uploadFlow struct {
+	dir     string
+	cfg     upload.Config
+	objects []upload.Object
+	total   int64
+
+	stage   string // "unconfigured", "confirm", "uploading", "done", "failed"
+	dialog  dialog.Dialog
+	summary *widget.Label
+	bar     *widget.ProgressBar
+	current *widget.Label
+	files   *widget.Label
+	report  *upload.Report
+	err     error
+	cancel  context.CancelFunc
+}
+
+func newInfoDialog(title, msg string, w fyne.Window) dialog.Dialog {
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(title, "Close", container.NewGridWrap(fyne.NewSize(460, 0), l), w)
+	return d
+}
+
+func (c *controller) setDialog(d dialog.Dialog) {
+	if c.up != nil && c.up.dialog != nil && c.up.dialog != d {
+		c.up.dialog.Hide()
+	}
+	c.lastDialog = d
+	d.Show()
+}
+
+// saveAndUpload starts the upload flow for the scan in dir. The scan is
+// already saved in the library (result.json is written by the analysis).
+func (c *controller) saveAndUpload(dir string) {
+	f := &uploadFlow{dir: dir}
+	c.up = f
+	cfg, err := c.uploadConfig()
+	f.cfg = cfg
+	if err == nil && (strings.TrimSpace(cfg.URL) == "" || strings.TrimSpace(cfg.Key) == "") {
+		err = upload.ErrConfig
+	}
+	if err != nil {
+		f.stage = "unconfigured"
+		msg := fmt.Sprintf("The scan is saved locally in your library:\n%s\n\nTo upload it, set the Supabase project URL, key and bucket in Settings.", dir)
+		if !errors.Is(err, upload.ErrConfig) {
+			msg = fmt.Sprintf("Cannot read the upload settings: %v\n\n%s", err, msg)
+		}
+		l := widget.NewLabel(msg)
+		l.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustomConfirm("Supabase is not configured", "Open settings", "Close",
+			container.NewGridWrap(fyne.NewSize(480, 0), l), func(ok bool) {
+				if ok {
+					c.showSettings()
+				}
+			}, c.win)
+		f.dialog = d
+		c.setDialog(d)
+		return
+	}
+	objs, total, err := c.eng.Plan(dir, cfg)
+	if err != nil {
+		f.stage = "failed"
+		f.err = err
+		c.showUploadFailure(f)
+		return
+	}
+	f.objects, f.total = objs, total
+	f.stage = "confirm"
+	c.showUploadConfirm(f)
+}
+
+func (c *controller) showUploadConfirm(f *uploadFlow) {
+	var rows []fyne.CanvasObject
+	pending := 0
+	for _, o := range f.objects {
+		state := humanize.Bytes(uint64(o.Size))
+		if o.Uploaded {
+			state += " · already uploaded"
+		} else {
+			pending++
+		}
+		l := widget.NewLabel(o.Path)
+		l.Truncation = fyne.TextTruncateEllipsis
+		s := widget.NewLabel(state)
+		s.Importance = widget.LowImportance
+		rows = append(rows, container.NewBorder(nil, nil, nil, s, l))
+	}
+	f.summary = widget.NewLabel(fmt.Sprintf("%d files · %s to send (%d already in the bucket)",
+		len(f.objects), humanize.Bytes(uint64(f.total)), len(f.objects)-pending))
+	f.summary.TextStyle = fyne.TextStyle{Bold: true}
+	dest := widget.NewLabel(fmt.Sprintf("Bucket %q at %s", f.cfg.Bucket, f.cfg.URL))
+	dest.Wrapping = fyne.TextWrapWord
+	list := container.NewVScroll(container.NewVBox(rows...))
+	list.SetMinSize(fyne.NewSize(600, 260))
+	content := container.NewBorder(container.NewVBox(dest, f.summary, widget.NewSeparator()), nil, nil, nil, list)
+	d := dialog.NewCustomConfirm("Upload this scan?", "Upload", "Cancel", content, func(ok bool) {
+		if ok {
+			c.runUpload(f)
+		} else {
+			f.stage = "cancelled"
+		}
+	}, c.win)
+	f.dialog = d
+	c.setDialog(d)
+}
+
+// runUpload sends the scan in the background with live progress.
+func (c *controller) runUpload(f *uploadFlow) {
+	f.stage = "uploading"
+	f.bar = widget.NewProgressBar()
+	f.current = widget.NewLabel("Starting…")
+	f.current.Truncation = fyne.TextTruncateEllipsis
+	f.files = widget.NewLabel("")
+	f.files.Importance = widget.LowImportance
+	ctx, cancel := context.WithCancel(c.ctx)
+	f.cancel = cancel
+	d := dialog.NewCustom("Uploading", "Cancel", container.NewGridWrap(fyne.NewSize(560, 0),
+		container.NewVBox(f.current, f.bar, f.files)), c.win)
+	d.SetOnClosed(func() {
+		if f.stage == "uploading" {
+			cancel()
+		}
+	})
+	f.dialog = d
+	c.setDialog(d)
+
+	model := newLiveModel()
+	p := startPump(c.do, model, nil, func(s liveSnapshot, _ any) {
+		if f.stage != "uploading" {
+			return
+		}
+		if s.Progress.Total > 0 {
+			f.bar.SetValue(float64(s.Progress.Done) / float64(s.Progress.Total))
+		}
+		if s.Progress.Item != "" {
+			f.current.SetText(fmt.Sprintf("Sending %s · %s of %s", s.Progress.Item,
+				humanize.Bytes(uint64(s.Progress.Done)), humanize.Bytes(uint64(s.Progress.Total))))
+		}
+		f.files.SetText(fmt.Sprintf("%d of %d files started", len(s.Items), len(f.objects)))
+	})
+	dir, cfg := f.dir, f.cfg
+	c.goBG(func(context.Context) {
+		defer cancel()
+		rep, err := c.eng.Upload(ctx, dir, cfg, model.Sink)
+		p.finish()
+		c.do(func() {
+			f.report, f.err = rep, err
+			if err != nil {
+				f.stage = "failed"
+				if errors.Is(err, context.Canceled) {
+					f.err = errors.New("upload cancelled; nothing more was sent (files already sent are kept and skipped next time)")
+				}
+				c.showUploadFailure(f)
+				return
+			}
+			f.stage = "done"
+			c.showUploadSuccess(f)
+			if c.start != nil {
+				c.start.refreshLibrary()
+			}
+		})
+	})
+}
+
+func (c *controller) showUploadSuccess(f *uploadFlow) {
+	rep := f.report
+	head := widget.NewLabel(fmt.Sprintf("Uploaded %d files (%s), %d already there, to bucket %q.",
+		rep.Uploaded, humanize.Bytes(uint64(rep.BytesSent)), rep.Skipped, rep.Bucket))
+	head.Wrapping = fyne.TextWrapWord
+	var links []fyne.CanvasObject
+	addLink := func(label, raw string) {
+		u, err := url.Parse(raw)
+		if err != nil || raw == "" {
+			return
+		}
+		h := widget.NewHyperlink(label, u)
+		h.Truncation = fyne.TextTruncateEllipsis
+		links = append(links, h)
+	}
+	addLink("result.json", rep.ResultURL)
+	for _, o := range rep.Objects {
+		if strings.HasSuffix(o.Path, "result.json") {
+			continue
+		}
+		addLink(strings.TrimPrefix(o.Path, rep.ScanID+"/"), o.URL)
+	}
+	list := container.NewVScroll(container.NewVBox(links...))
+	list.SetMinSize(fyne.NewSize(600, 240))
+	d := dialog.NewCustom("Upload complete", "Close", container.NewBorder(head, nil, nil, nil, list), c.win)
+	f.dialog = d
+	c.setDialog(d)
+}
+
+func (c *controller) showUploadFailure(f *uploadFlow) {
+	msg := fmt.Sprintf("The upload did not complete: %v\n\nThe scan is still saved locally in %s.", f.err, f.dir)
+	if f.report != nil && f.report.Uploaded > 0 {
+		msg += fmt.Sprintf(" %d files were sent before the error; Retry sends only the rest.", f.report.Uploaded)
+	}
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = widget.DangerImportance
+	d := dialog.NewCustomConfirm("Upload failed", "Retry", "Close", container.NewGridWrap(fyne.NewSize(520, 0), l), func(ok bool) {
+		if ok {
+			c.saveAndUpload(f.dir)
+		}
+	}, c.win)
+	d.SetConfirmImportance(widget.HighImportance)
+	f.dialog = d
+	c.setDialog(d)
+}
