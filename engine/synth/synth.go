@@ -276,6 +276,7 @@ func (s Scene) frameTime(n int) float64 {
 func SampleScene(w, h int) Scene {
 	s := DefaultScene(Comic, w, h)
 	s.Seed = 7
+	s.ItemScale = 0.85 // a grader fills the frame with the item
 	s.Crease, s.Dent = true, true
 	s.DentCorner = CornerBR
 	sweep := func(sign float64, dRot float64) Phase {
