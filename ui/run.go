@@ -31,7 +31,7 @@ const EnvTour = "GRADEVAULT_TOUR"
 
 // Run opens the window and blocks until it is closed.
 func Run(o Options) error {
-	a := app.NewWithID("app.gradevault.desktop")
+	a := app.NewWithID("app.gradevault.GradeVault")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GradeVault")
 	w.Resize(fyne.NewSize(1360, 860))

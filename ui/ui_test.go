@@ -21,36 +21,22 @@ import (
 	"gradevault/engine/safefile"
 	"gradevault/engine/scan"
 	"gradevault/engine/synth"
+	"gradevault/engine/synth/synthtest"
 	"gradevault/engine/upload"
 	"gradevault/engine/upload/fakestorage"
-)
-
-var (
-	videoOnce sync.Once
-	videoPath string
-	videoErr  error
 )
 
 // testVideo is an 88-frame 320×240 synthetic comic video (five holds),
 // generated once per test binary.
 func testVideo(t *testing.T) string {
 	t.Helper()
-	videoOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gradevault-ui-video")
-		if err != nil {
-			videoErr = err
-			return
-		}
-		videoPath = filepath.Join(dir, "tilt.mp4")
-		s := synth.DefaultScene(synth.Comic, 320, 240)
-		s.Crease = true
-		_, videoErr = synth.Write(videoPath, s)
-	})
-	if videoErr != nil {
-		t.Fatalf("generate video: %v", videoErr)
-	}
-	return videoPath
+	s := synth.DefaultScene(synth.Comic, 320, 240)
+	s.Crease = true
+	path, _ := synthtest.Video(t, s)
+	return path
 }
+
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 // gate pauses the analysis (inside the event sink) once `at` frames have
 // been analysed, until released or the job is cancelled.

@@ -171,56 +171,58 @@ func contiguous(frames []Frame, expected int) ([]Frame, []string) {
 }
 
 // analyseChunks runs the chunks on a pool of workers and gathers every
-// frame's metrics.
+// frame's metrics. Each worker keeps one decoder and, when the chunk after
+// the one it finished is still queued, takes that one and simply reads on:
+// a worker seeks about once, not once per chunk, which matters for videos
+// with long keyframe intervals, where every seek decodes from the last
+// keyframe.
 func analyseChunks(ctx context.Context, path string, info video.Info, chunks []event.Chunk,
 	workers int, opts Options, sink event.Sink) ([]Frame, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	jobs := make(chan event.Chunk)
+	queue := newChunkQueue(len(chunks), workers)
 	var (
 		mu       sync.Mutex
 		frames   = make([]Frame, 0, info.Frames)
 		firstErr error
 		wg       sync.WaitGroup
 	)
+	fail := func(err error) {
+		mu.Lock()
+		firstErr = cmp.Or(firstErr, err)
+		mu.Unlock()
+		cancel()
+	}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			m, err := newMetrics(opts.Mode, info.Width, info.Height)
+			wk, err := newWorker(path, opts.Mode, info)
 			if err != nil {
-				mu.Lock()
-				firstErr = cmp.Or(firstErr, err)
-				mu.Unlock()
-				cancel()
-				for range jobs {
-				}
+				fail(err)
 				return
 			}
-			defer m.Close()
-			for c := range jobs {
-				last := c.Index == len(chunks)-1
-				got, err := analyseChunk(ctx, path, info, c, last, m, opts.MotionThreshold, sink)
+			defer wk.Close()
+			prev := -1
+			for ctx.Err() == nil {
+				i, ok := queue.take(w, prev)
+				if !ok {
+					return
+				}
+				last := i == len(chunks)-1
+				got, err := wk.analyseChunk(ctx, chunks[i], last, opts.MotionThreshold, sink)
 				mu.Lock()
 				frames = append(frames, got...)
-				if err != nil && firstErr == nil {
-					firstErr = err
-					cancel()
-				}
 				mu.Unlock()
+				if err != nil {
+					fail(err)
+					return
+				}
+				prev = i
 			}
 		}()
 	}
-feed:
-	for _, c := range chunks {
-		select {
-		case jobs <- c:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil && firstErr == nil {
 		firstErr = err
@@ -231,12 +233,90 @@ feed:
 	return frames, nil
 }
 
+// chunkQueue hands out chunks so that each worker works through a
+// contiguous run: worker w starts at w/workers of the way through the
+// video, continues with the next chunk while it is free, and otherwise
+// takes the middle of the longest run of chunks nobody has taken, which
+// leaves the start of that run to the worker already reading towards it.
+type chunkQueue struct {
+	mu      sync.Mutex
+	taken   []bool
+	workers int
+}
+
+func newChunkQueue(n, workers int) *chunkQueue {
+	return &chunkQueue{taken: make([]bool, n), workers: workers}
+}
+
+// take returns the chunk worker w should analyse after chunk prev (-1 at
+// the start), or false when none is left.
+func (q *chunkQueue) take(w, prev int) (int, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	n := len(q.taken)
+	want := prev + 1
+	if prev < 0 {
+		want = w * n / q.workers
+	}
+	if want < n && !q.taken[want] {
+		q.taken[want] = true
+		return want, true
+	}
+	bestStart, bestLen := -1, 0
+	for i := 0; i < n; {
+		if q.taken[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < n && !q.taken[j] {
+			j++
+		}
+		if j-i > bestLen {
+			bestStart, bestLen = i, j-i
+		}
+		i = j
+	}
+	if bestStart < 0 {
+		return 0, false
+	}
+	i := bestStart + bestLen/2
+	q.taken[i] = true
+	return i, true
+}
+
+// worker is one goroutine's decoder and metrics. next is the frame the
+// decoder reads next, and the metrics hold the frame before it, so a chunk
+// that starts at next continues without seeking.
+type worker struct {
+	r *video.Reader
+	m *metrics
+}
+
+func newWorker(path string, mode Mode, info video.Info) (*worker, error) {
+	r, err := video.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(mode, info.Width, info.Height)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return &worker{r: r, m: m}, nil
+}
+
+func (w *worker) Close() {
+	w.m.Close()
+	w.r.Close()
+}
+
 // analyseChunk decodes one chunk and measures its frames. The last chunk
 // reads to the end of the stream, whatever the container's count said. A
 // frame that does not decode ends the chunk early; that is not an error
 // (Run reports truncation), but cancellation is.
-func analyseChunk(ctx context.Context, path string, info video.Info, c event.Chunk, last bool,
-	m *metrics, threshold float64, sink event.Sink) ([]Frame, error) {
+func (w *worker) analyseChunk(ctx context.Context, c event.Chunk, last bool,
+	threshold float64, sink event.Sink) ([]Frame, error) {
 	progress := event.ChunkProgress{Chunk: c.Index, State: event.ChunkRunning, Total: c.Len()}
 	sink.Emit(progress)
 	finish := func(state event.ChunkState, err error) {
@@ -247,22 +327,20 @@ func analyseChunk(ctx context.Context, path string, info video.Info, c event.Chu
 		sink.Emit(progress)
 	}
 
-	r, err := video.Open(path)
-	if err != nil {
-		finish(event.ChunkFailed, err)
-		return nil, err
-	}
-	defer r.Close()
-
+	r, m := w.r, w.m
 	from := max(c.Start-1, 0)
 	end := c.End
 	if last {
 		end = math.MaxInt
 	}
-	m.reset()
-	if err := r.Seek(from); err != nil {
-		finish(event.ChunkDone, nil) // past the end of a truncated video
-		return nil, nil
+	if m.hasPrev && r.Next() == c.Start && c.Start > 0 {
+		from = c.Start // the metrics already hold frame Start-1: read on
+	} else {
+		m.reset()
+		if err := r.Seek(from); err != nil {
+			finish(event.ChunkDone, nil) // past the end of a truncated video
+			return nil, nil
+		}
 	}
 	bgr := gocv.NewMat()
 	defer bgr.Close()

@@ -2,32 +2,20 @@ package analysis
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"testing"
 
 	"gradevault/engine/synth"
+	"gradevault/engine/synth/synthtest"
 )
 
 // benchVideo generates a 150-frame video of the given size once per
 // benchmark run (not timed).
 func benchVideo(b *testing.B, w, h int) string {
 	b.Helper()
-	name := fmt.Sprintf("bench-%dx%d", w, h)
-	videoMu.Lock()
-	defer videoMu.Unlock()
-	if v, ok := videos[name]; ok {
-		return v.path
-	}
 	s := synth.DefaultScene(synth.Comic, w, h)
 	// About 5 s at 30 fps: the default script, once and two thirds.
 	s.Phases = append(s.Phases, s.Phases[:len(s.Phases)*2/3]...)
-	path := filepath.Join(videoDir, name+".mp4")
-	tr, err := synth.Write(path, s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	videos[name] = &testVideo{path: path, truth: tr}
+	path, _ := synthtest.Video(b, s)
 	return path
 }
 

@@ -137,3 +137,37 @@ func TestFastLevels(t *testing.T) {
 		}
 	}
 }
+
+func TestChunkQueueGivesContiguousRuns(t *testing.T) {
+	q := newChunkQueue(10, 2)
+	// Worker 0 starts at chunk 0, worker 1 at chunk 5.
+	if i, _ := q.take(0, -1); i != 0 {
+		t.Fatalf("worker 0 starts at %d", i)
+	}
+	if i, _ := q.take(1, -1); i != 5 {
+		t.Fatalf("worker 1 starts at %d", i)
+	}
+	// Each continues with the next chunk while it is free.
+	if i, _ := q.take(1, 5); i != 6 {
+		t.Fatalf("worker 1 continues at %d", i)
+	}
+	for want := 1; want <= 4; want++ {
+		if i, _ := q.take(0, want-1); i != want {
+			t.Fatalf("worker 0 continues at %d, want %d", i, want)
+		}
+	}
+	// Worker 0 reaches worker 1's run: it takes the middle of what is left
+	// (7, 8, 9 → 8), leaving 7 to worker 1.
+	if i, _ := q.take(0, 4); i != 8 {
+		t.Fatalf("worker 0 jumps to %d, want 8", i)
+	}
+	if i, _ := q.take(1, 6); i != 7 {
+		t.Fatalf("worker 1 continues at %d, want 7", i)
+	}
+	if i, _ := q.take(0, 8); i != 9 {
+		t.Fatalf("worker 0 continues at %d, want 9", i)
+	}
+	if _, ok := q.take(1, 7); ok {
+		t.Fatal("a chunk was handed out twice")
+	}
+}

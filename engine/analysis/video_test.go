@@ -3,22 +3,12 @@ package analysis
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"gocv.io/x/gocv"
 
 	"gradevault/engine/synth"
-)
-
-// Generated test videos, shared by the tests of this package and removed
-// when they end.
-var (
-	videoMu  sync.Mutex
-	videos   = map[string]*testVideo{}
-	videoDir string
+	"gradevault/engine/synth/synthtest"
 )
 
 type testVideo struct {
@@ -26,19 +16,11 @@ type testVideo struct {
 	truth *synth.Truth
 }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gv-analysis-")
-	if err != nil {
-		panic(err)
-	}
-	videoDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 // scenes are the project's synthetic test videos: small, with holds,
-// sweeps and a focus hunt, a comic and a card, one with rotation metadata.
+// sweeps and a focus hunt, a comic and a card, one with rotation metadata
+// and a noisier, larger one.
 func scenes() map[string]synth.Scene {
 	comic := synth.DefaultScene(synth.Comic, 320, 240)
 	comic.Crease, comic.Dent = true, true
@@ -55,32 +37,17 @@ func scenes() map[string]synth.Scene {
 	return map[string]synth.Scene{"comic": comic, "card": card, "rotated": rotated, "noisy": noisy}
 }
 
-// video returns the named test video, generating it on first use.
+// genVideo returns the named test video, generating it on first use.
 func genVideo(t testing.TB, name string) *testVideo {
 	t.Helper()
-	videoMu.Lock()
-	defer videoMu.Unlock()
-	if v, ok := videos[name]; ok {
-		return v
-	}
 	s, ok := scenes()[name]
 	if !ok {
 		t.Fatalf("no scene %q", name)
 	}
-	path := filepath.Join(videoDir, name+".mp4")
-	truth, err := synth.Write(path, s)
-	if err != nil {
-		t.Fatalf("generate %s: %v", name, err)
-	}
-	v := &testVideo{path: path, truth: truth}
-	videos[name] = v
-	return v
+	path, truth := synthtest.Video(t, s)
+	return &testVideo{path: path, truth: truth}
 }
 
-// naiveSequential is the original algorithm as a plain sequential gocv
-// loop, written independently of the package: grey frame, variance of the
-// 64-bit Laplacian (two-pass, in Go), Farnebäck with the original
-// parameters, mean flow magnitude (in Go).
 func naiveSequential(t *testing.T, path string) (sharp, motion []float64) {
 	t.Helper()
 	vc, err := gocv.VideoCaptureFile(path)

@@ -6,43 +6,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"gradevault/engine/scan"
 	"gradevault/engine/synth"
-)
-
-var (
-	videoOnce sync.Once
-	videoPath string
-	videoErr  error
+	"gradevault/engine/synth/synthtest"
 )
 
 func testVideo(t *testing.T) string {
 	t.Helper()
-	videoOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gv-cli-")
-		if err != nil {
-			videoErr = err
-			return
-		}
-		videoPath = filepath.Join(dir, "card.mp4")
-		_, videoErr = synth.Write(videoPath, synth.DefaultScene(synth.Card, 320, 240))
-	})
-	if videoErr != nil {
-		t.Fatal(videoErr)
-	}
-	return videoPath
+	path, _ := synthtest.Video(t, synth.DefaultScene(synth.Card, 320, 240))
+	return path
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if videoPath != "" {
-		os.RemoveAll(filepath.Dir(videoPath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 func run(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer

@@ -12,7 +12,7 @@ import (
 
 // Run with: go test -tags matprofile ./engine/scan/
 func TestNoMatLeaks(t *testing.T) {
-	src := sample(t)
+	src, _ := sample(t)
 	before := gocv.MatProfile.Count()
 	dir := filepath.Join(t.TempDir(), "s")
 	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "m", Glint: true})

@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,44 +18,20 @@ import (
 	"gradevault/engine/analysis"
 	"gradevault/engine/safefile"
 	"gradevault/engine/synth"
+	"gradevault/engine/synth/synthtest"
 	"gradevault/engine/video"
-)
-
-var (
-	sampleOnce  sync.Once
-	samplePath  string
-	sampleTruth *synth.Truth
-	sampleErr   error
 )
 
 // sample is a small generated comic video with a crease, shared by the
 // tests of this package.
-func sample(t *testing.T) string {
+func sample(t *testing.T) (string, *synth.Truth) {
 	t.Helper()
-	sampleOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gv-scan-")
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		s := synth.DefaultScene(synth.Comic, 320, 240)
-		s.Crease = true
-		samplePath = filepath.Join(dir, "comic.mp4")
-		sampleTruth, sampleErr = synth.Write(samplePath, s)
-	})
-	if sampleErr != nil {
-		t.Fatal(sampleErr)
-	}
-	return samplePath
+	s := synth.DefaultScene(synth.Comic, 320, 240)
+	s.Crease = true
+	return synthtest.Video(t, s)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if samplePath != "" {
-		os.RemoveAll(filepath.Dir(samplePath))
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { synthtest.Main(m) }
 
 // files lists the files under dir, relative and sorted.
 func files(t *testing.T, dir string) []string {
@@ -74,7 +49,7 @@ func files(t *testing.T, dir string) []string {
 }
 
 func TestRunWritesScanFolder(t *testing.T) {
-	src := sample(t)
+	src, truth := sample(t)
 	before, _ := os.ReadFile(src)
 	dir := filepath.Join(t.TempDir(), "scan-1")
 	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", ItemType: "comic", Glint: true})
@@ -137,8 +112,8 @@ func TestRunWritesScanFolder(t *testing.T) {
 		}
 	}
 	frames := raw["frames"].([]any)
-	if len(frames) != sampleTruth.Scene.NumFrames() {
-		t.Fatalf("%d frames in result.json, video has %d", len(frames), sampleTruth.Scene.NumFrames())
+	if len(frames) != truth.Scene.NumFrames() {
+		t.Fatalf("%d frames in result.json, video has %d", len(frames), truth.Scene.NumFrames())
 	}
 	for _, k := range []string{"frame", "timestamp", "sharpness", "motion", "stable"} {
 		if _, ok := frames[0].(map[string]any)[k]; !ok {
@@ -193,7 +168,7 @@ func TestBadVideoLeavesNothing(t *testing.T) {
 }
 
 func TestResultIndependentOfWorkers(t *testing.T) {
-	src := sample(t)
+	src, _ := sample(t)
 	var ref []byte
 	for _, w := range []int{1, 4} {
 		dir := filepath.Join(t.TempDir(), "s")
@@ -213,7 +188,7 @@ func TestResultIndependentOfWorkers(t *testing.T) {
 }
 
 func TestReselect(t *testing.T) {
-	src := sample(t)
+	src, truth := sample(t)
 	dir := filepath.Join(t.TempDir(), "scan")
 	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "r", Glint: true})
 	if err != nil {
@@ -221,7 +196,7 @@ func TestReselect(t *testing.T) {
 	}
 	auto := res.AutomaticPicks
 	// Replace the third pick with a frame of a sweep (not still).
-	sweep := sampleTruth.Sweeps[0][0] + 2
+	sweep := truth.Sweeps[0][0] + 2
 	chosen := []int{auto[0], auto[1], sweep, auto[3], auto[4]}
 	got, err := Reselect(context.Background(), dir, chosen, ReselectOptions{Glint: true})
 	if err != nil {
