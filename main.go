@@ -18,6 +18,7 @@ import (
 var version = "0.1.0"
 
 func main() {
+	restoreStderr()
 	cli.Version = version
 	args := os.Args[1:]
 	if len(args) == 0 || args[0] == "open" {
