@@ -289,7 +289,7 @@ func (c *timelineChart) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(c.img)
 }
 
-func (c *timelineChart) MinSize() fyne.Size { return fyne.NewSize(240, 130) }
+func (c *timelineChart) MinSize() fyne.Size { return fyne.NewSize(240, 110) }
 
 func (c *timelineChart) Resize(s fyne.Size) {
 	c.BaseWidget.Resize(s)

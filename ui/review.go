@@ -137,9 +137,16 @@ func newReviewScreen(c *controller, dir string, res *scan.Result) *reviewScreen 
 	r.warnings = widget.NewLabel("")
 	r.warnings.Wrapping = fyne.TextWrapWord
 	r.warnings.Importance = widget.WarningImportance
+	// The re-selection's status and progress sit under the score they
+	// update, which also keeps the timeline short.
+	r.status = widget.NewLabel("")
+	r.status.Importance = widget.LowImportance
+	r.status.Wrapping = fyne.TextWrapWord
+	r.status.Hide() // shown once there is something to say
+	r.progress = widget.NewProgressBar()
 	report := container.NewScroll(container.NewVBox(
 		widget.NewLabelWithStyle("Damage score", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		r.damage, r.defect,
+		r.damage, r.defect, r.status, r.progress,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Regions (quality score: higher = worse)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.regions,
@@ -164,9 +171,6 @@ func newReviewScreen(c *controller, dir string, res *scan.Result) *reviewScreen 
 	r.add = widget.NewButtonWithIcon("Add as new slot", theme.ContentAddIcon(), r.addFrame)
 	r.remove = widget.NewButtonWithIcon("Remove selected slot", theme.ContentRemoveIcon(), r.removeSlot)
 	r.reset = widget.NewButtonWithIcon("Reset to automatic", theme.HistoryIcon(), r.resetAuto)
-	r.status = widget.NewLabel("")
-	r.status.Importance = widget.LowImportance
-	r.progress = widget.NewProgressBar()
 	r.progress.Hide()
 	r.upload = widget.NewButtonWithIcon("Save & upload", theme.UploadIcon(), func() { c.saveAndUpload(r.dir) })
 	r.upload.Importance = widget.HighImportance
@@ -175,7 +179,7 @@ func newReviewScreen(c *controller, dir string, res *scan.Result) *reviewScreen 
 	chartRow := container.NewGridWithColumns(2, r.charts.sharp, r.charts.motion)
 	buttons := container.NewHBox(r.use, r.add, r.remove, r.reset)
 	timeline := container.NewBorder(nil,
-		container.NewVBox(r.slider, r.info, buttons, r.status, r.progress),
+		container.NewVBox(r.slider, r.info, buttons),
 		nil, nil, chartRow)
 
 	goldenHeader := container.NewBorder(nil, nil,
@@ -632,6 +636,7 @@ func (r *reviewScreen) resetAuto() {
 func (r *reviewScreen) reselect(frames []int, focus int) {
 	if len(frames) < scan.MinPicks || len(frames) > scan.MaxPicks {
 		r.status.SetText(fmt.Sprintf("Choose %d to %d frames.", scan.MinPicks, scan.MaxPicks))
+		r.status.Show()
 		return
 	}
 	if r.reselCancel != nil {
@@ -648,6 +653,7 @@ func (r *reviewScreen) reselect(frames []int, focus int) {
 	r.updateButtons()
 	r.status.Importance = widget.MediumImportance
 	r.status.SetText(fmt.Sprintf("Re-running the defect analysis on frames %s…", joinInts(sortedCopy(frames))))
+	r.status.Show()
 	r.progress.SetValue(0)
 	r.progress.Show()
 
@@ -679,6 +685,7 @@ func (r *reviewScreen) reselect(frames []int, focus int) {
 				if !errors.Is(err, context.Canceled) {
 					r.status.Importance = widget.DangerImportance
 					r.status.SetText("Re-selection failed: " + err.Error())
+					r.status.Show()
 				}
 				r.updateButtons()
 				return
@@ -691,6 +698,7 @@ func (r *reviewScreen) reselect(frames []int, focus int) {
 				msg += "; no defect analysis ran."
 			}
 			r.status.SetText(msg)
+			r.status.Show()
 			if focus >= 0 {
 				for i, g := range res.GoldenFrameDetails {
 					if g.Frame == focus {
@@ -732,43 +740,45 @@ type thumbCard struct {
 	g        scan.GoldenFrame
 	img      *canvas.Image
 	border   *canvas.Rectangle
-	title    *widget.Label
-	metrics  *widget.Label
+	title    *canvas.Text
+	metrics  *canvas.Text
 	badges   *fyne.Container
 	onTapped func()
+}
+
+// captionText is a compact line of caption-sized text (canvas.Text has none
+// of a Label's padding, which keeps the thumbnail row short).
+func captionText(s string, bold bool, c color.Color) *canvas.Text {
+	t := canvas.NewText(s, c)
+	t.TextSize = theme.CaptionTextSize()
+	t.TextStyle = fyne.TextStyle{Bold: bold}
+	return t
 }
 
 func newThumbCard(i int, g scan.GoldenFrame, onTapped func()) *thumbCard {
 	c := &thumbCard{index: i, g: g, onTapped: onTapped}
 	c.img = canvas.NewImageFromImage(nil)
 	c.img.FillMode = canvas.ImageFillContain
-	c.img.SetMinSize(fyne.NewSize(160, 90))
+	c.img.SetMinSize(fyne.NewSize(144, 81))
 	c.border = canvas.NewRectangle(color.Transparent)
 	c.border.StrokeWidth = 2
 	c.border.CornerRadius = 6
-	c.title = widget.NewLabelWithStyle(fmt.Sprintf("#%d · frame %d · %ss", i+1, g.Frame, fmtNum(g.Timestamp)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	c.title.SizeName = theme.SizeNameCaptionText
-	c.metrics = widget.NewLabel(fmt.Sprintf("sharp %s · motion %s", fmtNum(g.Sharpness), fmtNum(g.Motion)))
-	c.metrics.SizeName = theme.SizeNameCaptionText
+	fg := theme.Color(theme.ColorNameForeground)
+	c.title = captionText(fmt.Sprintf("#%d · frame %d · %ss", i+1, g.Frame, fmtNum(g.Timestamp)), true, fg)
+	c.metrics = captionText(fmt.Sprintf("sharp %s · motion %s", fmtNum(g.Sharpness), fmtNum(g.Motion)), false, fg)
 	c.badges = container.NewHBox()
 	if g.Relaxed {
-		b := widget.NewLabel("relaxed")
-		b.Importance = widget.WarningImportance
-		b.SizeName = theme.SizeNameCaptionText
-		c.badges.Add(b)
+		c.badges.Add(captionText("relaxed", true, theme.Color(theme.ColorNameWarning)))
 	}
 	if g.Manual {
-		b := widget.NewLabel("manual")
-		b.Importance = widget.HighImportance
-		b.SizeName = theme.SizeNameCaptionText
-		c.badges.Add(b)
+		c.badges.Add(captionText("manual", true, theme.Color(theme.ColorNamePrimary)))
 	}
 	c.ExtendBaseWidget(c)
 	return c
 }
 
 func (c *thumbCard) CreateRenderer() fyne.WidgetRenderer {
-	body := container.NewVBox(c.img, c.title, container.NewHBox(c.metrics, c.badges))
+	body := container.NewVBox(c.img, container.NewHBox(c.title, c.badges), c.metrics)
 	return widget.NewSimpleRenderer(container.NewStack(c.border, container.NewPadded(body)))
 }
 

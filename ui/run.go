@@ -34,7 +34,9 @@ func Run(o Options) error {
 	a := app.NewWithID("app.gradevault.GradeVault")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GradeVault")
-	w.Resize(fyne.NewSize(1360, 860))
+	// Fits a 1366×768 laptop screen; every screen's minimum size is smaller
+	// (TestScreensFitALaptop).
+	w.Resize(fyne.NewSize(1220, 700))
 
 	tourDir := os.Getenv(EnvTour)
 	eng, env := Engine{}, Env{}

@@ -503,3 +503,32 @@ func TestDropNonVideoChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestScreensFitALaptop checks that no screen asks for more room than the
+// window's default size, which fits a 1366×768 laptop screen.
+func TestScreensFitALaptop(t *testing.T) {
+	video := testVideo(t)
+	g := newGate(40)
+	h := newHarness(t, g.run, "")
+	c := h.c
+	limit := fyne.NewSize(1220, 700)
+	fits := func(screen string) {
+		t.Helper()
+		h.locked(func() {
+			if m := h.w.Content().MinSize(); m.Width > limit.Width || m.Height > limit.Height {
+				t.Errorf("%s screen needs %v, more than %v", screen, m, limit)
+			}
+		})
+	}
+	fits("start")
+	h.locked(func() { c.enqueue(video) })
+	<-g.reached
+	h.eventually("live progress", func() bool { return c.live != nil && len(c.live.chunkBars) > 0 })
+	fits("analysis")
+	close(g.release)
+	c.wait()
+	if c.screen != screenReview {
+		t.Fatalf("screen %q, want review", c.screen)
+	}
+	fits("review")
+}
