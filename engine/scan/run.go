@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -165,7 +167,9 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 	res.FrameTimestamps = []float64{}
 	res.GoldenFrameDetails = []GoldenFrame{}
 	keep = map[string]bool{}
-	for i, p := range picks {
+	// Decode in frame order with one reader (picks are sorted, so it mostly
+	// reads forward), then encode the PNGs in parallel.
+	for _, p := range picks {
 		if err := ctx.Err(); err != nil {
 			closeAll(images)
 			return nil, nil, err
@@ -177,19 +181,35 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 			return nil, nil, fmt.Errorf("decode golden frame %d: %w", p.Frame, err)
 		}
 		images = append(images, m)
+	}
+	rels := make([]string, len(picks))
+	errs := make([]error, len(picks))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.NumCPU())
+	for i, p := range picks {
 		name := GoldenFrameName(i+1, p.Frame)
-		rel := filepath.ToSlash(filepath.Join(FramesDir, name))
-		if err := WritePNG(filepath.Join(dir, rel), m); err != nil {
-			closeAll(images)
-			return nil, nil, err
-		}
 		keep[name] = true
+		rels[i] = filepath.ToSlash(filepath.Join(FramesDir, name))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = WritePNG(filepath.Join(dir, rels[i]), images[i])
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		closeAll(images)
+		return nil, nil, err
+	}
+	for i, p := range picks {
 		fr := byFrame[p.Frame]
-		res.GoldenFrames = append(res.GoldenFrames, rel)
+		res.GoldenFrames = append(res.GoldenFrames, rels[i])
 		res.FrameTimestamps = append(res.FrameTimestamps, fr.Timestamp)
 		res.GoldenFrameDetails = append(res.GoldenFrameDetails, GoldenFrame{
 			Frame: p.Frame, Timestamp: fr.Timestamp, Sharpness: fr.Sharpness, Motion: fr.Motion,
-			Relaxed: p.Relaxed, Manual: p.Manual, File: rel,
+			Relaxed: p.Relaxed, Manual: p.Manual, File: rels[i],
 		})
 	}
 	return images, keep, nil

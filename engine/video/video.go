@@ -228,6 +228,9 @@ func (r *Reader) timestamp(frame int) float64 {
 	return ms / 1000
 }
 
+// grabAhead is how far forward Seek decodes its way instead of seeking.
+const grabAhead = 32
+
 // Seek positions the reader so that the next Read returns frame n.
 func (r *Reader) Seek(n int) error {
 	if n < 0 {
@@ -236,8 +239,10 @@ func (r *Reader) Seek(n int) error {
 	if n == r.next {
 		return nil
 	}
-	if n > r.next && n-r.next <= 8 {
-		// Decoding forward a few frames is cheaper and always exact.
+	if n > r.next && n-r.next <= grabAhead {
+		// Decoding forward is exact, and cheaper than a seek, which decodes
+		// from the keyframe before n: phones put one every second or two,
+		// some encoders only one per video.
 		r.vc.Grab(n - r.next)
 		r.next = n
 		return nil
