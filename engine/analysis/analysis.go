@@ -165,7 +165,7 @@ func contiguous(frames []Frame, expected int) ([]Frame, []string) {
 	var warnings []string
 	if n < expected {
 		warnings = append(warnings, fmt.Sprintf(
-			"video is truncated or damaged: %d of %d frames decoded; analysed those", n, expected))
+			"video is truncated or damaged: %d of the %d frames its header announces decoded; analysed those", n, expected))
 	}
 	return frames[:n], warnings
 }
