@@ -155,7 +155,10 @@ func Run(ctx context.Context, path string, opts Options) (*Result, error) {
 }
 
 // contiguous sorts frames and keeps the run 0, 1, 2, … that decoded without
-// a gap, with a warning when the video ended before expected frames.
+// a gap, with a warning when the video ended well before the frame count
+// its header announced. Containers without a stored count (Matroska, WebM)
+// get one estimated from the duration, which can be a frame or two off:
+// a shortfall of up to max(2, 1%) frames is taken for that, not damage.
 func contiguous(frames []Frame, expected int) ([]Frame, []string) {
 	sort.Slice(frames, func(i, j int) bool { return frames[i].Index < frames[j].Index })
 	n := 0
@@ -163,7 +166,7 @@ func contiguous(frames []Frame, expected int) ([]Frame, []string) {
 		n++
 	}
 	var warnings []string
-	if n < expected {
+	if expected-n > max(2, expected/100) {
 		warnings = append(warnings, fmt.Sprintf(
 			"video is truncated or damaged: %d of the %d frames its header announces decoded; analysed those", n, expected))
 	}

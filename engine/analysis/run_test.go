@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"gradevault/engine/event"
+	"gradevault/engine/synth/synthtest"
 	"gradevault/engine/video"
 )
 
@@ -194,5 +196,98 @@ func TestBadInputs(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), head, Options{}); err == nil {
 		t.Errorf("a 2000-byte video head should fail")
+	}
+}
+
+// TestVariableFrameRate analyses a variable-frame-rate video in mp4 and in
+// Matroska: both must give every frame, with the same metrics, the stream's
+// own timestamps, and results independent of the worker count.
+func TestVariableFrameRate(t *testing.T) {
+	s := scenes()["card"]
+	s.VFR = true
+	mp4, truth := synthtest.Video(t, s)
+	mkv := filepath.Join(t.TempDir(), "vfr.mkv")
+	if out, err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", mp4, "-c", "copy", mkv).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	info, err := video.Probe(mkv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Frames != s.NumFrames() {
+		t.Fatalf("mkv header says %d frames, the video has %d", info.Frames, s.NumFrames())
+	}
+
+	ref, err := Run(context.Background(), mp4, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{mp4, mkv} {
+		for _, w := range []int{1, 3} {
+			res, err := Run(context.Background(), path, Options{Workers: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Frames) != s.NumFrames() || len(res.Warnings) != 0 {
+				t.Fatalf("%s, %d workers: %d frames (want %d), warnings %q",
+					filepath.Ext(path), w, len(res.Frames), s.NumFrames(), res.Warnings)
+			}
+			for i, f := range res.Frames {
+				if f.Sharpness != ref.Frames[i].Sharpness || f.Motion != ref.Frames[i].Motion {
+					t.Fatalf("%s, %d workers, frame %d: %+v, mp4 with 1 worker: %+v", filepath.Ext(path), w, i, f, ref.Frames[i])
+				}
+				// Odd frames are 0.3 frame late (10 ms): the timestamps must
+				// be the stream's, not n/fps. OpenCV 4.6 reports the frames
+				// it flushes out of the decoder at the end of the stream
+				// only approximately, so the last two are not checked.
+				if i < len(res.Frames)-2 && math.Abs(f.Timestamp-truth.Frames[i].Time) > 2e-3 {
+					t.Fatalf("%s frame %d at %.4f s, generated at %.4f s", filepath.Ext(path), i, f.Timestamp, truth.Frames[i].Time)
+				}
+			}
+		}
+	}
+}
+
+// TestWrongFrameCountInHeader analyses a Matroska file with irregular
+// timestamps, for which OpenCV estimates the frame count from the duration
+// and gets it wrong: the analysis must still cover every frame that
+// decodes, whatever the number of workers.
+func TestWrongFrameCountInHeader(t *testing.T) {
+	src, _ := synthtest.Video(t, scenes()["comic"])
+	path := filepath.Join(t.TempDir(), "jitter.mkv")
+	out, err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", src,
+		"-vf", "setpts='(N+0.45*mod(N*N,7))/30/TB'", "-fps_mode", "passthrough",
+		"-c:v", "libx264", "-preset", "veryfast", "-threads", "1", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	info, err := video.Probe(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded := len(sequentialPass(t, path, Fast))
+	if info.Frames == decoded {
+		t.Fatalf("the header's count (%d) is right: this file tests nothing", info.Frames)
+	}
+	t.Logf("header says %d frames, %d decode", info.Frames, decoded)
+	var ref []Frame
+	for _, w := range []int{1, 2, 3} {
+		res, err := Run(context.Background(), path, Options{Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Frames) != decoded || res.Info.Frames != decoded || len(res.Warnings) != 0 {
+			t.Fatalf("%d workers: %d frames analysed, info says %d, %d decode, warnings %q",
+				w, len(res.Frames), res.Info.Frames, decoded, res.Warnings)
+		}
+		if ref == nil {
+			ref = res.Frames
+			continue
+		}
+		for i := range ref {
+			if ref[i] != res.Frames[i] {
+				t.Fatalf("%d workers, frame %d: %+v, 1 worker %+v", w, i, res.Frames[i], ref[i])
+			}
+		}
 	}
 }
