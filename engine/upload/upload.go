@@ -81,12 +81,11 @@ type uploader struct {
 	sink event.Sink
 	plan *plan
 
-	mu       sync.Mutex // guards everything below and serialises sink calls
-	state    *library.UploadState
-	sent     int64
-	total    int64
-	firstErr error
-	results  map[string]ObjectResult
+	mu      sync.Mutex // guards everything below and serialises sink calls
+	state   *library.UploadState
+	sent    int64
+	total   int64
+	results map[string]ObjectResult
 }
 
 func (u *uploader) run(ctx context.Context) (*Report, error) {
