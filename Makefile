@@ -65,7 +65,7 @@ test: deps
 
 ## bench: speed and memory benchmarks (1080p and 4K videos are generated)
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x -timeout 60m ./engine/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x -timeout 60m ./...
 
 ## screenshots: run the real window under Xvfb on the sample and save PNGs of each screen
 screenshots: build
