@@ -34,6 +34,7 @@ type liveModel struct {
 	progress event.Progress
 	warnings []string
 	items    []string // Progress items in the order they first appeared
+	files    map[string]event.FileProgress
 	events   int
 }
 
@@ -85,6 +86,11 @@ func (m *liveModel) Sink(e event.Event) {
 		if e.Item != "" && (len(m.items) == 0 || !containsStr(m.items, e.Item)) {
 			m.items = append(m.items, e.Item)
 		}
+	case event.FileProgress:
+		if m.files == nil {
+			m.files = map[string]event.FileProgress{}
+		}
+		m.files[e.Path] = e
 	case event.Warning:
 		m.warnings = append(m.warnings, e.Message)
 	}
@@ -105,6 +111,7 @@ type liveSnapshot struct {
 	Progress event.Progress
 	Warnings []string
 	Items    []string
+	Files    map[string]event.FileProgress
 	Events   int
 }
 
@@ -118,6 +125,12 @@ func (m *liveModel) snapshot(withFrames bool) liveSnapshot {
 		Planned: m.planned, Chunks: append([]event.ChunkProgress(nil), m.chunks...), Done: m.done,
 		Picks: append([]int(nil), m.picks...), Relaxed: append([]bool(nil), m.relaxed...),
 		Progress: m.progress, Warnings: append([]string(nil), m.warnings...), Items: append([]string(nil), m.items...), Events: m.events,
+	}
+	if len(m.files) > 0 {
+		s.Files = make(map[string]event.FileProgress, len(m.files))
+		for k, v := range m.files {
+			s.Files[k] = v
+		}
 	}
 	if withFrames {
 		s.Frames = append([]frameMetric(nil), m.frames...)

@@ -299,6 +299,17 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 	if _, ok := h.server.Object(fakestorage.DefaultBucket, "scan-flow-test/result.json"); !ok {
 		t.Error("result.json not in the bucket")
 	}
+	// Every file had its own progress bar, and each ended full as "sent".
+	h.locked(func() {
+		if len(f.fileBar) != len(f.objects) {
+			t.Fatalf("%d file bars for %d files", len(f.fileBar), len(f.objects))
+		}
+		for path, bar := range f.fileBar {
+			if bar.Value != 1 || bar.TextFormatter() != "sent" {
+				t.Errorf("%s: bar at %v, %q", path, bar.Value, bar.TextFormatter())
+			}
+		}
+	})
 }
 
 func TestUploadNotConfigured(t *testing.T) {

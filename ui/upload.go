@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"github.com/dustin/go-humanize"
 
+	"gradevault/engine/event"
 	"gradevault/engine/upload"
 )
 
@@ -31,6 +32,7 @@ type uploadFlow struct {
 	bar     *widget.ProgressBar
 	current *widget.Label
 	files   *widget.Label
+	fileBar map[string]*widget.ProgressBar // per object path
 	report  *upload.Report
 	err     error
 	cancel  context.CancelFunc
@@ -136,8 +138,26 @@ func (c *controller) runUpload(f *uploadFlow) {
 	f.files.Importance = widget.LowImportance
 	ctx, cancel := context.WithCancel(c.ctx)
 	f.cancel = cancel
-	d := dialog.NewCustom("Uploading", "Cancel", container.NewGridWrap(fyne.NewSize(560, 0),
-		container.NewVBox(f.current, f.bar, f.files)), c.win)
+	// One row per file, with its own progress bar.
+	f.fileBar = map[string]*widget.ProgressBar{}
+	var rows []fyne.CanvasObject
+	for _, o := range f.objects {
+		name := widget.NewLabel(strings.TrimPrefix(o.Path, scanPrefix(o.Path)))
+		name.Truncation = fyne.TextTruncateEllipsis
+		bar := widget.NewProgressBar()
+		if o.Uploaded {
+			bar.SetValue(1)
+			bar.TextFormatter = func() string { return "already uploaded" }
+		} else {
+			bar.TextFormatter = func() string { return "waiting" }
+		}
+		f.fileBar[o.Path] = bar
+		rows = append(rows, container.NewGridWithColumns(2, name, bar))
+	}
+	list := container.NewVScroll(container.NewVBox(rows...))
+	list.SetMinSize(fyne.NewSize(600, 260))
+	d := dialog.NewCustom("Uploading", "Cancel",
+		container.NewBorder(container.NewVBox(f.current, f.bar, f.files, widget.NewSeparator()), nil, nil, nil, list), c.win)
 	d.SetOnClosed(func() {
 		if f.stage == "uploading" {
 			cancel()
@@ -158,7 +178,18 @@ func (c *controller) runUpload(f *uploadFlow) {
 			f.current.SetText(fmt.Sprintf("Sending %s · %s of %s", s.Progress.Item,
 				humanize.Bytes(uint64(s.Progress.Done)), humanize.Bytes(uint64(s.Progress.Total))))
 		}
-		f.files.SetText(fmt.Sprintf("%d of %d files started", len(s.Items), len(f.objects)))
+		done := 0
+		for path, fp := range s.Files {
+			bar := f.fileBar[path]
+			if bar == nil {
+				continue
+			}
+			setFileBar(bar, fp)
+			if fp.State == event.FileDone {
+				done++
+			}
+		}
+		f.files.SetText(fmt.Sprintf("%d of %d files sent", done, len(f.objects)-f.already()))
 	})
 	dir, cfg := f.dir, f.cfg
 	c.goBG(func(context.Context) {
@@ -182,6 +213,47 @@ func (c *controller) runUpload(f *uploadFlow) {
 			}
 		})
 	})
+}
+
+// setFileBar shows one file's progress in its bar.
+func setFileBar(bar *widget.ProgressBar, fp event.FileProgress) {
+	switch fp.State {
+	case event.FileDone:
+		bar.TextFormatter = func() string { return "sent" }
+		bar.SetValue(1)
+	case event.FileFailed:
+		bar.TextFormatter = func() string { return "failed" }
+		bar.SetValue(0)
+	default:
+		sent, size := fp.Sent, fp.Size
+		bar.TextFormatter = func() string {
+			return humanize.Bytes(uint64(sent)) + " of " + humanize.Bytes(uint64(size))
+		}
+		if size > 0 {
+			bar.SetValue(float64(sent) / float64(size))
+		} else {
+			bar.Refresh()
+		}
+	}
+}
+
+// already is the number of planned files that were already in the bucket.
+func (f *uploadFlow) already() int {
+	n := 0
+	for _, o := range f.objects {
+		if o.Uploaded {
+			n++
+		}
+	}
+	return n
+}
+
+// scanPrefix is the "{scanId}/" at the start of an object path.
+func scanPrefix(path string) string {
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i+1]
+	}
+	return ""
 }
 
 func (c *controller) showUploadSuccess(f *uploadFlow) {

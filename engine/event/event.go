@@ -108,6 +108,26 @@ type Progress struct {
 	Item  string
 }
 
+// FileState is the state of one file of an upload.
+type FileState string
+
+// File states.
+const (
+	FileSending FileState = "sending" // bytes are going out (again, after a retry)
+	FileDone    FileState = "done"    // stored on the server
+	FileFailed  FileState = "failed"  // given up on
+)
+
+// FileProgress reports one file of an upload: bytes of it sent so far in
+// the current attempt, its size, and its state.
+type FileProgress struct {
+	Path  string
+	Sent  int64
+	Size  int64
+	State FileState
+	Err   string
+}
+
 // Warning is something the user should know that did not stop the work.
 type Warning struct {
 	Message string
@@ -119,6 +139,7 @@ func (ChunkProgress) isEvent() {}
 func (FrameAnalysed) isEvent() {}
 func (Picked) isEvent()        {}
 func (Progress) isEvent()      {}
+func (FileProgress) isEvent()  {}
 func (Warning) isEvent()       {}
 
 // Serialise wraps s so that calls from concurrent goroutines never overlap.

@@ -181,7 +181,7 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 		return rep, err
 	}
 	if nothingToDo {
-		u.emit("")
+		u.emitTotal()
 		return finish(nil)
 	}
 
@@ -192,7 +192,7 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 		return finish(fmt.Errorf("record upload state: %w", err))
 	}
 	u.mu.Unlock()
-	u.emit("")
+	u.emitTotal()
 
 	// The first object goes alone: if the key or bucket is wrong, that
 	// costs exactly one request instead of one per worker.
@@ -287,6 +287,7 @@ func (u *uploader) send(ctx context.Context, o Object) error {
 		// leave this object's record as it was.
 		return ctx.Err()
 	}
+	u.finished(o, err)
 	now := time.Now().UTC()
 	rec := library.ObjectState{File: o.File, Size: o.Size, SHA256: o.SHA256, URL: o.URL}
 	if err != nil {
@@ -386,7 +387,8 @@ func (u *uploader) putObject(ctx context.Context, o Object, data []byte) (int, s
 	if err != nil {
 		return 0, "", errors.New("create Supabase client")
 	}
-	body := &countingReader{r: bytes.NewReader(data), add: func(n int64) { u.progress(n, o.Path) }}
+	body := &countingReader{r: bytes.NewReader(data)}
+	body.add = func(n int64) { u.progress(n, o, body.n.Load(), event.FileSending) }
 	target := u.cfg.URL + "/storage/v1/object/" + u.cfg.Bucket + "/" + o.Path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
@@ -405,7 +407,7 @@ func (u *uploader) putObject(ctx context.Context, o Object, data []byte) (int, s
 	}
 	if status < 200 || status >= 300 || err != nil {
 		// Roll back the progress of the failed attempt.
-		u.progress(-body.n.Load(), o.Path)
+		u.progress(-body.n.Load(), o, 0, event.FileSending)
 	}
 	return status, storageMessage(err), err
 }
@@ -427,15 +429,35 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (u *uploader) progress(n int64, item string) {
+// progress records n more bytes sent (negative to roll back a failed
+// attempt) and reports the total and object o's own state: sent bytes of
+// it in this attempt.
+func (u *uploader) progress(n int64, o Object, sent int64, state event.FileState) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.sent += n
 	done := min(max(u.sent, 0), u.total)
-	u.sink.Emit(event.Progress{Phase: event.PhaseUpload, Done: done, Total: u.total, Item: item})
+	u.sink.Emit(event.Progress{Phase: event.PhaseUpload, Done: done, Total: u.total, Item: o.Path})
+	u.sink.Emit(event.FileProgress{Path: o.Path, Sent: sent, Size: o.Size, State: state})
 }
 
-func (u *uploader) emit(item string) { u.progress(0, item) }
+// emitTotal reports the overall progress alone.
+func (u *uploader) emitTotal() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.sink.Emit(event.Progress{Phase: event.PhaseUpload, Done: min(max(u.sent, 0), u.total), Total: u.total})
+}
+
+// finished reports object o as stored or given up on.
+func (u *uploader) finished(o Object, err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	fp := event.FileProgress{Path: o.Path, Sent: o.Size, Size: o.Size, State: event.FileDone}
+	if err != nil {
+		fp.Sent, fp.State, fp.Err = 0, event.FileFailed, u.redact(err.Error())
+	}
+	u.sink.Emit(fp)
+}
 
 // updateJob upserts the analysis_jobs row for the scan.
 //
