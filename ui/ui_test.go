@@ -543,3 +543,20 @@ func TestScreensFitALaptop(t *testing.T) {
 	}
 	fits("review")
 }
+
+// TestMarkupReview pins the review screen of a fixture scan opened from the
+// library: thumbnails, preview, layers, timeline and report.
+func TestMarkupReview(t *testing.T) {
+	lib := t.TempDir()
+	fakestorage.WriteScan(t, filepath.Join(lib, "scan-fixture"), "scan-fixture", true)
+	h := newHarness(t, nil, lib)
+	h.locked(func() {
+		h.c.showStart("")
+		h.c.start.recent.Select(0)
+	})
+	h.c.wait()
+	if h.c.screen != screenReview {
+		t.Fatalf("screen %q, want review", h.c.screen)
+	}
+	h.locked(func() { test.AssertRendersToMarkup(t, "review.xml", h.w.Canvas()) })
+}
