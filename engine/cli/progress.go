@@ -21,7 +21,8 @@ type progress struct {
 
 	mu      sync.Mutex
 	phase   event.Phase
-	started time.Time
+	started time.Time // the frame analysis started
+	ended   time.Time // the frame analysis ended (zero while it runs)
 	total   int
 	chunks  []event.ChunkProgress
 	lines   int // lines drawn last time, to move the cursor back up
@@ -81,6 +82,9 @@ func (p *progress) handle(e event.Event) {
 	defer p.mu.Unlock()
 	switch e := e.(type) {
 	case event.PhaseChanged:
+		if p.phase == event.PhaseAnalyse && e.Phase != event.PhaseAnalyse {
+			p.ended = time.Now()
+		}
 		p.phase = e.Phase
 		if e.Phase == event.PhaseAnalyse {
 			p.started = time.Now()
@@ -117,13 +121,17 @@ func (p *progress) draw() {
 			c.Chunk+1, bar(c.Done, c.Total, 24), c.Done, c.Total, c.Stable, c.State)
 	}
 	line := fmt.Sprintf("%s: %d/%d frames, %d still", p.phase, done, p.total, stable)
-	if el := time.Since(p.started).Seconds(); done > 0 && el > 0 {
+	end := p.ended
+	if end.IsZero() {
+		end = time.Now()
+	}
+	if el := end.Sub(p.started).Seconds(); done > 0 && el > 0 {
 		rate := float64(done) / el
 		line += fmt.Sprintf(", %.0f frames/s", rate)
-		if left := p.total - done; left > 0 {
+		if left := p.total - done; left > 0 && p.ended.IsZero() {
 			now := time.Now()
 			eta := now.Add(time.Duration(float64(left) / rate * float64(time.Second)))
-			line += ", done " + humanize.RelTime(now, eta, "ago", "from now")
+			line += ", about " + humanize.RelTime(now, eta, "left", "left")
 		}
 	}
 	if p.phase == event.PhaseGlint && p.item != "" {
