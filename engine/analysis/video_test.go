@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"math"
+	"sort"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -270,5 +271,30 @@ func TestFastAgreesWithPrecise(t *testing.T) {
 	t.Logf("fast agrees with precise on %d of %d stable calls (%.1f%%)", agree, total, 100*rate)
 	if rate < 0.97 {
 		t.Fatalf("agreement %.1f%% < 97%%", 100*rate)
+	}
+}
+
+// TestFastMotionIsInFullResolutionPixels checks fast mode's calibration:
+// on the generator's sweeps its motion matches the true displacement of
+// the item in full-resolution pixels.
+func TestFastMotionIsInFullResolutionPixels(t *testing.T) {
+	for _, name := range []string{"comic", "noisy"} {
+		v := genVideo(t, name)
+		res, err := Run(context.Background(), v.path, Options{Mode: Fast})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ratios []float64
+		for i, f := range res.Frames {
+			if tm := v.truth.Frames[i].Motion; tm > 2 && v.truth.Frames[i-1].Phase == synth.Sweep {
+				ratios = append(ratios, f.Motion/tm)
+			}
+		}
+		sort.Float64s(ratios)
+		med := ratios[len(ratios)/2]
+		t.Logf("%s: %d moving frames, median fast/true motion %.3f", name, len(ratios), med)
+		if med < 0.8 || med > 1.25 {
+			t.Errorf("%s: fast motion is %.2f× the true motion", name, med)
+		}
 	}
 }
