@@ -18,10 +18,7 @@ import (
 // Mats are C memory, which -benchmem does not see).
 func BenchmarkCLIAnalyze(b *testing.B) {
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "gradevault")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b, dir)
 	for _, size := range [][2]int{{1920, 1080}, {3840, 2160}} {
 		s := synth.DefaultScene(synth.Comic, size[0], size[1])
 		s.Phases = append(s.Phases, s.Phases[:len(s.Phases)*2/3]...)

@@ -8,15 +8,21 @@ import (
 	"testing"
 )
 
-// TestBinaryCommandLine builds the real binary, Fyne and all, and checks
-// what a user sees on the command line, under the locales that make Fyne
-// log while it initialises.
-func TestBinaryCommandLine(t *testing.T) {
-	dir := t.TempDir()
+// buildBinary builds the real gradevault binary, Fyne and all, into dir.
+func buildBinary(tb testing.TB, dir string) string {
+	tb.Helper()
 	bin := filepath.Join(dir, "gradevault")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		tb.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// TestBinaryCommandLine checks what a user of the real binary sees on the
+// command line, under the locales that make Fyne log while it initialises.
+func TestBinaryCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
 	notVideo := filepath.Join(dir, "notes.mp4")
 	os.WriteFile(notVideo, []byte("not a video"), 0o644)
 

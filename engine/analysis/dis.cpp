@@ -23,7 +23,3 @@ extern "C" int gv_dis_calc(void *dis, void *prev, void *next, void *flow) {
 }
 
 extern "C" void gv_dis_free(void *dis) { delete (DIS *)dis; }
-
-extern "C" void gv_set_num_threads(int n) { cv::setNumThreads(n); }
-
-extern "C" int gv_get_num_threads(void) { return cv::getNumThreads(); }

@@ -54,9 +54,3 @@ func (d *dis) Close() {
 		d.p = nil
 	}
 }
-
-// SetOpenCVThreads sets how many threads OpenCV's own parallel loops use.
-func SetOpenCVThreads(n int) { C.gv_set_num_threads(C.int(n)) }
-
-// OpenCVThreads returns how many threads OpenCV's own parallel loops use.
-func OpenCVThreads() int { return int(C.gv_get_num_threads()) }

@@ -11,10 +11,6 @@ void *gv_dis_new(int preset);
 // into flow (a cv::Mat*, CV_32FC2). It returns 0, or -1 if OpenCV threw.
 int gv_dis_calc(void *dis, void *prev, void *next, void *flow);
 void gv_dis_free(void *dis);
-// gv_set_num_threads sets the number of threads OpenCV's own parallel
-// loops use (cv::setNumThreads).
-void gv_set_num_threads(int n);
-int gv_get_num_threads(void);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"gradevault/engine/event"
+	"gradevault/engine/synth"
 	"gradevault/engine/synth/synthtest"
 	"gradevault/engine/video"
 )
@@ -123,20 +124,8 @@ func TestCancelStopsPromptlyAndLeavesNoGoroutine(t *testing.T) {
 // truncate writes the first n bytes of src to a new file.
 func truncate(t *testing.T, src string, n int64) string {
 	t.Helper()
-	return truncateFile(t, src, n)
-}
-
-func truncateFile(t *testing.T, src string, n int64) string {
-	t.Helper()
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n > int64(len(data)) {
-		n = int64(len(data))
-	}
-	path := filepath.Join(t.TempDir(), "truncated.mp4")
-	if err := os.WriteFile(path, data[:n], 0o644); err != nil {
+	path := filepath.Join(t.TempDir(), "truncated"+filepath.Ext(src))
+	if err := synth.WriteTruncated(src, path, n); err != nil {
 		t.Fatal(err)
 	}
 	return path

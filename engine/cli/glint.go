@@ -46,7 +46,7 @@ func RunGlint(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		dir = library.ScanDir(library.Root(*lib), *scanID)
 	}
 	prog := newProgress(stderr, false)
-	res, err := scan.ReselectVideo(ctx, dir, pos[0], frames, scan.ReselectOptions{ItemType: *itemType, Glint: true, Sink: prog.handle})
+	res, err := scan.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: *itemType, Video: pos[0], Glint: true, Sink: prog.handle})
 	if err != nil {
 		return fail(stderr, err)
 	}

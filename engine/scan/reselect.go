@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -18,6 +19,7 @@ const (
 // ReselectOptions control Reselect.
 type ReselectOptions struct {
 	ItemType string // "" keeps the scan's item type
+	Video    string // the source video if it moved; "" uses the one in result.json
 	Glint    bool   // re-run the glint analysis on the new set
 	Sink     event.Sink
 }
@@ -33,20 +35,7 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
 	}
-	return reselect(ctx, dir, res, res.Video.Path, frames, o)
-}
-
-// ReselectVideo is Reselect with the video at path instead of the one named
-// in result.json (it must be the same video, perhaps moved).
-func ReselectVideo(ctx context.Context, dir, path string, frames []int, o ReselectOptions) (*Result, error) {
-	res, err := ReadResult(dir)
-	if err != nil {
-		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
-	}
-	return reselect(ctx, dir, res, path, frames, o)
-}
-
-func reselect(ctx context.Context, dir string, res *Result, path string, frames []int, o ReselectOptions) (*Result, error) {
+	path := cmp.Or(o.Video, res.Video.Path)
 	if len(frames) < MinPicks || len(frames) > MaxPicks {
 		return nil, fmt.Errorf("choose %d to %d frames, not %d", MinPicks, MaxPicks, len(frames))
 	}
