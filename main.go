@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"gradevault/engine/cli"
+	"gradevault/cli"
 	"gradevault/ui"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/zalando/go-keyring"
 
-	"gradevault/engine/cli"
+	"gradevault/cli"
 	"gradevault/engine/library"
 	"gradevault/engine/upload"
 	"gradevault/engine/upload/fakestorage"
