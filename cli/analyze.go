@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gradevault/engine/analysis"
+	"gradevault/engine/item"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 )
@@ -42,7 +43,8 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if err := scan.CheckItemType(*itemType); err != nil {
+	it, err := item.Parse(*itemType)
+	if err != nil {
 		return fail(stderr, err)
 	}
 	switch {
@@ -70,7 +72,7 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	prog := newProgress(stderr, isTerminal(stderr) && !*quiet)
 	defer prog.stop()
 	res, err := scan.Run(ctx, scan.Options{
-		Video: pos[0], Dir: dir, ScanID: id, ItemType: *itemType, Glint: !*noGlint, Force: *force,
+		Video: pos[0], Dir: dir, ScanID: id, ItemType: it, Glint: !*noGlint, Force: *force,
 		Analysis: analysis.Options{Mode: m, Workers: *workers, MotionThreshold: *threshold, MinGap: *minGap, Count: *count},
 		Sink:     prog.handle,
 	})

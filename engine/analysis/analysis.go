@@ -46,6 +46,13 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown mode %q (want fast or precise)", s)
 }
 
+// Defaults of the golden-frame selection, the original worker's values.
+const (
+	DefaultMotionThreshold = 1.0 // px: a frame is still when its motion is at most this
+	DefaultMinGap          = 15  // frames between two picks, at least
+	DefaultCount           = 5   // golden frames
+)
+
 // Options control an analysis. The zero value of a field means its default.
 type Options struct {
 	Mode            Mode
@@ -65,13 +72,13 @@ func (o Options) Defaults() Options {
 		o.Workers = runtime.NumCPU()
 	}
 	if o.MotionThreshold <= 0 {
-		o.MotionThreshold = 1.0
+		o.MotionThreshold = DefaultMotionThreshold
 	}
 	if o.MinGap <= 0 {
-		o.MinGap = 15
+		o.MinGap = DefaultMinGap
 	}
 	if o.Count <= 0 {
-		o.Count = 5
+		o.Count = DefaultCount
 	}
 	return o
 }

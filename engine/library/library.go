@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"gradevault/engine/item"
 	"gradevault/engine/safefile"
 	"gradevault/engine/scan"
 )
@@ -96,7 +97,7 @@ type Entry struct {
 	ID        string    // scan ID (from result.json, else the folder name)
 	Dir       string    // scan folder
 	CreatedAt time.Time // when the scan was made (folder time if unknown)
-	ItemType  string    // comic, card, toy, or "" if not recorded
+	ItemType  item.Type // comic, card, toy, or "" if not recorded
 	// HasGlint reports whether the glint analysis ran; DamageScore is only
 	// meaningful when it did.
 	HasGlint     bool

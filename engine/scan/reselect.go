@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"gradevault/engine/event"
+	"gradevault/engine/item"
 )
 
 // Limits on a hand-picked set of golden frames.
@@ -18,9 +19,9 @@ const (
 
 // ReselectOptions control Reselect.
 type ReselectOptions struct {
-	ItemType string // "" keeps the scan's item type
-	Video    string // the source video if it moved; "" uses the one in result.json
-	Glint    bool   // re-run the glint analysis on the new set
+	ItemType item.Type // "" keeps the scan's item type
+	Video    string    // the source video if it moved; "" uses the one in result.json
+	Glint    bool      // re-run the glint analysis on the new set
 	Sink     event.Sink
 }
 
@@ -48,7 +49,7 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 		return nil, fmt.Errorf("frames %v: the video has frames 0 to %d", frames, len(res.Frames)-1)
 	}
 	if o.ItemType != "" {
-		if err := CheckItemType(o.ItemType); err != nil {
+		if _, err := item.Parse(string(o.ItemType)); err != nil {
 			return nil, err
 		}
 		res.ItemType = o.ItemType

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gradevault/engine/glint"
+	"gradevault/engine/item"
 	"gradevault/engine/safefile"
 )
 
@@ -21,7 +22,7 @@ const ResultFile = "result.json"
 // and meanings; the glint keys come from the embedded glint report.
 type Result struct {
 	ScanID             string        `json:"scanId"`
-	ItemType           string        `json:"itemType"`
+	ItemType           item.Type     `json:"itemType"`
 	CreatedAt          time.Time     `json:"createdAt"`
 	GoldenFrames       []string      `json:"goldenFrames"`
 	FrameTimestamps    []float64     `json:"frameTimestamps"`

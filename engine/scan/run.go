@@ -15,6 +15,7 @@ import (
 
 	"gradevault/engine/analysis"
 	"gradevault/engine/event"
+	"gradevault/engine/item"
 	"gradevault/engine/video"
 )
 
@@ -22,25 +23,12 @@ import (
 // and Force is not set.
 var ErrExists = errors.New("folder already holds an analysis")
 
-// ItemTypes are the kinds of item GradeVault grades.
-var ItemTypes = []string{"comic", "card", "toy"}
-
-// CheckItemType validates an item type name.
-func CheckItemType(t string) error {
-	for _, k := range ItemTypes {
-		if t == k {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown item type %q (want comic, card or toy)", t)
-}
-
 // Options describe one scan.
 type Options struct {
 	Video    string // source video; never modified
 	Dir      string // scan folder to write
 	ScanID   string
-	ItemType string // comic, card or toy
+	ItemType item.Type // comic, card or toy
 	Analysis analysis.Options
 	Glint    bool // run the glint defect analysis on the golden frames
 	Force    bool // replace an existing analysis in Dir
@@ -72,12 +60,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := CheckDir(o.Dir, o.Force); err != nil {
 		return nil, err
 	}
-	if o.ItemType == "" {
-		o.ItemType = "comic"
-	}
-	if err := CheckItemType(o.ItemType); err != nil {
+	t, err := item.Parse(string(o.ItemType))
+	if err != nil {
 		return nil, err
 	}
+	o.ItemType = t
 	sink := event.Serialise(o.Sink)
 	ao := o.Analysis
 	ao.Sink = sink
