@@ -27,9 +27,9 @@ func Render(s Scene, i int) gocv.Mat {
 
 // plan is what rendering needs to know about every frame of a scene.
 type plan struct {
-	poses []pose        // per picture
-	slots []slot        // per file frame (presentation order)
-	gains [][3]float64  // photometric BGR gain per picture
+	poses []pose       // per picture
+	slots []slot       // per file frame (presentation order)
+	gains [][3]float64 // photometric BGR gain per picture
 }
 
 func planOf(s Scene) *plan {
