@@ -60,7 +60,7 @@ func CorpusAt(w, h int) []CorpusEntry {
 	}
 	base := func(it Item, seed int64, scale float64) Scene {
 		return Scene{Width: w, Height: h, FPS: 30, Item: it, Seed: seed,
-			ItemScale: scale, Tilt: 10, Rot0: -3, Noise: 1}
+			ItemScale: scale, Tilt: 10, Rot0: -3, Noise: 1, ShotNoise: 0.15}
 	}
 	portrait := func(s Scene) Scene {
 		s.Width, s.Height = h, w

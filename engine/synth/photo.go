@@ -119,23 +119,32 @@ func photometric(s Scene, i int, po []byte, gain [3]float64) {
 	}
 	w, h := s.Width, s.Height
 	luma := grainField(s.Seed, streamNoise+uint64(i), w, h, 1, s.Grain)
-	chroma := grainField(s.Seed, streamNoiseChroma+uint64(i), w, h, 3, s.Grain)
+	_ = n
+	// Chroma noise at half resolution (as 4:2:0 chroma is), each sample
+	// shared by a 2×2 block.
+	cw, ch := (w+1)/2, (h+1)/2
+	chroma := grainField(s.Seed, streamNoiseChroma+uint64(i), cw, ch, 3, s.Grain/2)
 	// sigma by (integer) level: √(read² + shot²·level).
 	var sigma [256]float32
 	for l := range sigma {
 		sigma[l] = float32(math.Sqrt(s.Noise*s.Noise + s.ShotNoise*s.ShotNoise*float64(l)))
 	}
 	const shared, own = 0.8944272, 0.4472136 // √0.8, √0.2
-	for j := range n {
-		nl := luma[j] * shared
-		for c := range 3 {
-			v := float32(po[3*j+c]) * g[c]
-			lv := int(v + 0.5)
-			if lv > 255 {
-				lv = 255
+	for y := range h {
+		crow := chroma[3*(y/2)*cw:]
+		for x := range w {
+			j := y*w + x
+			nl := luma[j] * shared
+			cj := 3 * (x / 2)
+			for c := range 3 {
+				v := float32(po[3*j+c]) * g[c]
+				lv := int(v + 0.5)
+				if lv > 255 {
+					lv = 255
+				}
+				v += (nl + crow[cj+c]*own) * sigma[lv]
+				po[3*j+c] = clamp8f(v)
 			}
-			v += (nl + chroma[3*j+c]*own) * sigma[lv]
-			po[3*j+c] = clamp8f(v)
 		}
 	}
 }

@@ -272,6 +272,38 @@ func frameItem(s Scene, i int) (raster, raster) {
 	return tex, alpha
 }
 
+// itemPad is the transparent margin of the padded item texture, texels.
+const itemPad = 2
+
+// paddedItem returns frame i's item texture as a BGRA Mat with itemPad
+// texels of margin around it: colours replicate the edge, alpha is 0 there.
+// Warped with BorderReplicate it gives the item's colour and coverage in one
+// pass. The caller closes it.
+func paddedItem(s Scene, i int) gocv.Mat {
+	tex, alpha := frameItem(s, i)
+	pw, ph := tex.w+2*itemPad, tex.h+2*itemPad
+	m := gocv.NewMatWithSize(ph, pw, gocv.MatTypeCV8UC4)
+	p, err := m.DataPtrUint8()
+	if err != nil {
+		panic(err)
+	}
+	for y := range ph {
+		sy := min(max(y-itemPad, 0), tex.h-1)
+		in := y >= itemPad && y < itemPad+tex.h
+		for x := range pw {
+			sx := min(max(x-itemPad, 0), tex.w-1)
+			j, k := 4*(y*pw+x), 3*(sy*tex.w+sx)
+			p[j], p[j+1], p[j+2] = tex.pix[k], tex.pix[k+1], tex.pix[k+2]
+			if in && x >= itemPad && x < itemPad+tex.w {
+				p[j+3] = alpha.pix[sy*tex.w+sx]
+			} else {
+				p[j+3] = 0
+			}
+		}
+	}
+	return m
+}
+
 // drawCrease shades the crease into tex (sized like the item texture or the
 // flat item): the fold line is dark, the side facing the light at (lx, ly)
 // (texels) is brighter, the other side darker, and with ridge=true the fold
@@ -364,17 +396,19 @@ func render(s Scene, i int, pl *plan) gocv.Mat {
 		nsub = min(32, max(1, int(math.Ceil(d))))
 	}
 
-	itex, ialpha := frameItem(s, i)
-	itemM := itex.toMat()
+	itemM := paddedItem(s, i)
 	defer itemM.Close()
-	alphaM := ialpha.toMat()
-	defer alphaM.Close()
 	table := baseTable(s)
-	tableM := table.toMat()
+	// A header over the cached Go pixels (read-only): no copy.
+	tableM, err := gocv.NewMatFromBytes(table.h, table.w, gocv.MatTypeCV8UC3, table.pix)
+	if err != nil {
+		panic(err)
+	}
 	defer tableM.Close()
 
 	tw, th := itemTexSize(s)
-	texToItem := homography{1 / float64(tw), 0, 0.5 / float64(tw), 0, 1 / float64(th), 0.5 / float64(th), 0, 0, 1}
+	// The padded texture has itemPad texels of transparent border.
+	texToItem := homography{1 / float64(tw), 0, (0.5 - itemPad) / float64(tw), 0, 1 / float64(th), (0.5 - itemPad) / float64(th), 0, 0, 1}
 	tc := float64(table.w-1) / 2
 	tableToWorld := homography{1, 0, -tc, 0, 1, -tc, 0, 0, 1}
 
@@ -396,53 +430,61 @@ func render(s Scene, i int, pl *plan) gocv.Mat {
 	rw, rh := roi.Dx(), roi.Dy()
 	shift := homography{1, 0, -float64(roi.Min.X), 0, 1, -float64(roi.Min.Y), 0, 0, 1}
 
-	wt, wi, wa := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer wt.Close()
+	out := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	wi := gocv.NewMat()
 	defer wi.Close()
-	defer wa.Close()
-	acc := make([]float32, w*h*3)
+	var acc []uint16 // sum of the sub-frames (≤ 32 × 255)
+	if nsub > 1 {
+		acc = make([]uint16, w*h*3)
+	}
+	wt := gocv.NewMat()
+	defer wt.Close()
 	for k := 1; k <= nsub; k++ {
 		q := p
 		if nsub > 1 {
 			q = lerpPose(prev, p, float64(k)/float64(nsub))
 		}
+		dst := &wt
+		if nsub == 1 {
+			dst = &out
+		}
 		ht := homMat(q.worldToFrame(s).mul(tableToWorld))
-		gocv.WarpPerspectiveWithParams(tableM, &wt, ht, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderReflect101, color.RGBA{})
+		gocv.WarpPerspectiveWithParams(tableM, dst, ht, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderReflect101, color.RGBA{})
 		ht.Close()
-		pt, _ := wt.DataPtrUint8()
-		for j, v := range pt {
-			acc[j] += float32(v)
-		}
-		if rw <= 0 || rh <= 0 {
-			continue
-		}
-		hi := homMat(shift.mul(q.itemToFrame(s)).mul(texToItem))
-		gocv.WarpPerspectiveWithParams(itemM, &wi, hi, image.Pt(rw, rh), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
-		gocv.WarpPerspectiveWithParams(alphaM, &wa, hi, image.Pt(rw, rh), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
-		hi.Close()
-		pi, _ := wi.DataPtrUint8()
-		pa, _ := wa.DataPtrUint8()
-		for y := range rh {
-			row := ((roi.Min.Y+y)*w + roi.Min.X) * 3
-			for x := range rw {
-				a := pa[y*rw+x]
-				if a == 0 {
-					continue
-				}
-				af := float32(a) / 255
-				for c := range 3 {
-					o := row + 3*x + c
-					tv := float32(pt[o])
-					acc[o] += (float32(pi[(y*rw+x)*3+c]) - tv) * af
+		pt, _ := dst.DataPtrUint8()
+		if rw > 0 && rh > 0 {
+			hi := homMat(shift.mul(q.itemToFrame(s)).mul(texToItem))
+			gocv.WarpPerspectiveWithParams(itemM, &wi, hi, image.Pt(rw, rh), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+			hi.Close()
+			pi, _ := wi.DataPtrUint8()
+			for y := range rh {
+				row := ((roi.Min.Y+y)*w + roi.Min.X) * 3
+				src := pi[y*rw*4 : (y+1)*rw*4]
+				for x := range rw {
+					a := int(src[4*x+3])
+					if a == 0 {
+						continue
+					}
+					o := row + 3*x
+					for c := range 3 {
+						tv := int(pt[o+c])
+						pt[o+c] = byte((tv*255 + (int(src[4*x+c])-tv)*a + 127) / 255)
+					}
 				}
 			}
 		}
+		if acc != nil {
+			for j, v := range pt {
+				acc[j] += uint16(v)
+			}
+		}
 	}
-	out := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
 	po, _ := out.DataPtrUint8()
-	inv := 1 / float32(nsub)
-	for j, v := range acc {
-		po[j] = clamp8(float64(v * inv))
+	if acc != nil {
+		ns, half := uint32(nsub), uint32(nsub/2)
+		for j, v := range acc {
+			po[j] = byte((uint32(v) + half) / ns)
+		}
 	}
 	if p.blur > 0 {
 		gocv.GaussianBlur(out, &out, image.Pt(0, 0), p.blur, p.blur, gocv.BorderReflect101)

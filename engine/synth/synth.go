@@ -200,9 +200,10 @@ type Scene struct {
 	// ShotNoise·√level grey levels, level being the noiseless value (0..255)
 	// after Exposure, flicker and drift. With ShotNoise or Grain set, the
 	// noise is the phone model: new every frame, Noise (read noise) and shot
-	// noise added in quadrature, 80 % of it shared by the three channels
-	// (luma grain) and 20 % of the variance independent per channel (chroma),
-	// spatially correlated by Grain. 0..5.
+	// noise added in quadrature, 80 % of the variance shared by the three
+	// channels (luma grain) and 20 % independent per channel (chroma noise,
+	// at half resolution like 4:2:0 chroma), spatially correlated by Grain.
+	// 0..5.
 	ShotNoise float64
 	// Grain is the spatial correlation of the noise: the white noise is
 	// blurred by a Gaussian of this sigma in pixels and rescaled so each

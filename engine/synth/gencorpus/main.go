@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"gradevault/engine/safefile"
@@ -72,20 +73,20 @@ func run(out, size, only string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	total := time.Now()
+	total, cpuStart := time.Now(), cpuTime()
 	frames, count := 0, 0
 	for _, e := range synth.CorpusAt(w, h) {
 		if len(want) > 0 && !want[e.Name] {
 			continue
 		}
 		delete(want, e.Name)
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		path := filepath.Join(out, e.File)
 		tr, err := synth.Write(path, e.Scene)
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.Name, err)
 		}
-		el := time.Since(start)
+		el, cpu := time.Since(start), cpuTime()-cpu0
 		js, err := json.MarshalIndent(struct {
 			Name, Stresses, File string
 			*synth.Truth
@@ -97,15 +98,26 @@ func run(out, size, only string) error {
 			return fmt.Errorf("%s: %w", e.Name, err)
 		}
 		st, _ := os.Stat(path)
-		fmt.Printf("%-18s %4dx%-4d %3d frames %2d holds %7.1f kB  %6.2f s  (%.1f ms/frame)  %s\n",
+		fmt.Printf("%-18s %4dx%-4d %3d frames %2d holds %7.1f kB  %6.2f s wall  %6.2f s CPU (%.1f ms/frame)  %s\n",
 			e.Name, e.Scene.Width, e.Scene.Height, len(tr.Frames), len(tr.Holds), float64(st.Size())/1e3,
-			el.Seconds(), el.Seconds()*1000/float64(len(tr.Frames)), e.Stresses)
+			el.Seconds(), cpu.Seconds(), cpu.Seconds()*1000/float64(len(tr.Frames)), e.Stresses)
 		frames += len(tr.Frames)
 		count++
 	}
 	for n := range want {
 		return fmt.Errorf("no corpus entry named %q", n)
 	}
-	fmt.Printf("wrote %d videos, %d frames in %.1f s\n", count, frames, time.Since(total).Seconds())
+	fmt.Printf("wrote %d videos, %d frames in %.1f s wall, %.1f s CPU (this process and ffmpeg)\n",
+		count, frames, time.Since(total).Seconds(), (cpuTime() - cpuStart).Seconds())
 	return nil
+}
+
+// cpuTime returns the user+system CPU time of this process and its waited-
+// for children (ffmpeg).
+func cpuTime() time.Duration {
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	d := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	return d(self.Utime) + d(self.Stime) + d(kids.Utime) + d(kids.Stime)
 }
