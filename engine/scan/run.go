@@ -111,11 +111,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for i, p := range an.Picks {
 		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed, Pose: p.Pose, Rank: p.Rank}
 	}
+	t0 := time.Now()
 	images, keep, err := extract(ctx, o.Video, o.Dir, res, picks)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll(images)
+	res.Timings.ExtractSeconds = time.Since(t0).Seconds()
 
 	if o.Glint {
 		if err := runGlint(ctx, o.Dir, res, images, sink); err != nil {
