@@ -15,7 +15,7 @@ import (
 	"gradevault/cli"
 	"gradevault/engine/library"
 	"gradevault/engine/upload"
-	"gradevault/engine/upload/fakestorage"
+	"gradevault/internal/fakestorage"
 )
 
 // isolate points the config folder, home and library at temporary folders

@@ -19,7 +19,7 @@ import (
 	"gradevault/engine/glint"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
-	"gradevault/engine/upload/fakestorage"
+	"gradevault/internal/fakestorage"
 )
 
 // testConfig points at srv with short timeouts and no real backoff. The URL
