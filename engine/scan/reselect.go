@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 
 	"gradevault/engine/event"
@@ -30,7 +29,11 @@ type ReselectOptions struct {
 // Manual; a frame that is not still is marked Relaxed. The scan's source
 // video must still be readable. Until the final rename of result.json the
 // previous result stays valid.
-func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (*Result, error) {
+//
+// If it fails or is cancelled, the files it wrote that the previous
+// result does not reference are removed (CleanupFailed); after success,
+// those the new result no longer references are.
+func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (_ *Result, err error) {
 	res, err := ReadResult(dir)
 	if err != nil {
 		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
@@ -54,12 +57,17 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 		res.ItemType = o.ItemType
 	}
 	sink := event.Serialise(o.Sink)
+	defer func() {
+		if err != nil {
+			CleanupFailed(dir, true)
+		}
+	}()
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
 	picks := make([]Pick, len(frames))
 	for i, f := range frames {
 		picks[i] = Pick{Frame: f, Relaxed: !res.Frames[f].Stable, Manual: !slices.Contains(res.AutomaticPicks, f)}
 	}
-	images, keep, err := extract(ctx, path, dir, res, picks)
+	images, err := extract(ctx, path, dir, res, picks)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +86,9 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 	if err := WriteResult(dir, res); err != nil {
 		return nil, err
 	}
-	removeStale(filepath.Join(dir, FramesDir), "golden_frame_", keep)
+	if err := RemoveStale(dir, res); err != nil {
+		sink.Emit(event.Warning{Message: "could not remove files of the previous selection: " + err.Error()})
+	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil
 }
