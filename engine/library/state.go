@@ -51,15 +51,20 @@ type JobState struct {
 // UploadState is upload.json. It names the project and bucket the objects
 // went to but never holds the key.
 type UploadState struct {
-	State      State                  `json:"state"`
-	ProjectURL string                 `json:"projectUrl,omitempty"`
-	Bucket     string                 `json:"bucket,omitempty"`
-	ResultURL  string                 `json:"resultUrl,omitempty"`
-	UpdatedAt  time.Time              `json:"updatedAt"`
-	UploadedAt *time.Time             `json:"uploadedAt,omitempty"` // when the scan last became fully uploaded
-	Error      string                 `json:"error,omitempty"`
-	Objects    map[string]ObjectState `json:"objects"` // keyed by object path in the bucket
-	Job        *JobState              `json:"jobTable,omitempty"`
+	State      State  `json:"state"`
+	ProjectURL string `json:"projectUrl,omitempty"`
+	Bucket     string `json:"bucket,omitempty"`
+	ResultURL  string `json:"resultUrl,omitempty"`
+	// Access says how the URLs can be read: "public", "signed" (private
+	// bucket; they expire at LinksExpireAt) or "authenticated" (private
+	// bucket, the links need the project key).
+	Access        string                 `json:"access,omitempty"`
+	LinksExpireAt *time.Time             `json:"linksExpireAt,omitempty"`
+	UpdatedAt     time.Time              `json:"updatedAt"`
+	UploadedAt    *time.Time             `json:"uploadedAt,omitempty"` // when the scan last became fully uploaded
+	Error         string                 `json:"error,omitempty"`
+	Objects       map[string]ObjectState `json:"objects"` // keyed by object path in the bucket
+	Job           *JobState              `json:"jobTable,omitempty"`
 }
 
 // NewState returns the state of a scan that was never uploaded.
@@ -70,6 +75,10 @@ func NewState() *UploadState {
 // Clone returns a deep copy of s.
 func (s *UploadState) Clone() *UploadState {
 	c := *s
+	if s.LinksExpireAt != nil {
+		t := *s.LinksExpireAt
+		c.LinksExpireAt = &t
+	}
 	c.Objects = make(map[string]ObjectState, len(s.Objects))
 	for k, v := range s.Objects {
 		c.Objects[k] = v
