@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"sort"
@@ -162,6 +164,8 @@ type uploader struct {
 	fileShown map[string]int64 // per object: bytes last reported
 	results   map[string]ObjectResult
 	changed   bool // something was sent, deleted or re-signed
+	// reusedLinks: the signed URLs recorded in upload.json were reused.
+	reusedLinks bool
 }
 
 func (u *uploader) run(ctx context.Context) (*Report, error) {
@@ -346,14 +350,19 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 		}
 	}
 	resultURL := result.URL
-	switch rep.Access {
-	case AccessSigned:
+	resultSkipped := u.results[result.Path].Skipped
+	switch {
+	case rep.Access == AccessSigned && u.reusedLinks && resultSkipped && strings.Contains(st.ResultURL, "/object/sign/"):
+		// The same result.json, and its recorded link is as valid as the
+		// files' links.
+		resultURL = st.ResultURL
+	case rep.Access == AccessSigned:
 		signed, err := u.sign(ctx, []string{result.Path}, u.cfg.LinkExpiry)
 		if err != nil {
 			return finish(err)
 		}
 		resultURL = signed[result.Path]
-	case AccessAuthenticated:
+	case rep.Access == AccessAuthenticated:
 		resultURL = u.cfg.AuthenticatedURL(result.Path)
 	}
 	r := u.results[result.Path]
@@ -432,6 +441,7 @@ func (u *uploader) privateURLs(ctx context.Context, rep *Report) (map[string]str
 		}
 		if len(urls) == len(p.files) {
 			rep.Access, rep.LinksExpireAt = AccessSigned, st.LinksExpireAt
+			u.reusedLinks = true
 			return urls, nil
 		}
 		clear(urls)
@@ -463,11 +473,11 @@ func (u *uploader) privateURLs(ctx context.Context, rep *Report) (map[string]str
 
 // sendAll uploads objs with cfg.Workers goroutines, each with its own
 // client. The first error cancels the rest.
-func (u *uploader) sendAll(ctx context.Context, objs []Object) error {
+func (u *uploader) sendAll(parent context.Context, objs []Object) error {
 	if len(objs) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
+	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	queue := make(chan Object)
 	var wg sync.WaitGroup
@@ -499,7 +509,10 @@ feed:
 	if first != nil {
 		return first
 	}
-	return ctx.Err()
+	if parent.Err() != nil {
+		return u.stopped(parent, "upload")
+	}
+	return nil
 }
 
 // send uploads one object (data, or the local file when data is nil) with
@@ -682,6 +695,19 @@ func (u *uploader) putObject(ctx context.Context, o Object, data []byte, touch f
 		touch()
 		u.progress(n, o, body.n.Load())
 	}
+	// The transport reads the body into the socket's send buffer, which
+	// can hold megabytes: on a slow link the last read happens long before
+	// the server has the bytes. Watching the send queue drain tells a slow
+	// link (still moving) from a stalled one.
+	conns := make(chan net.Conn, 1)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		select {
+		case conns <- info.Conn:
+		default:
+		}
+	}})
+	stopWatch := watchSendQueue(conns, u.cfg.Timeout, touch)
+	defer stopWatch()
 	target := u.cfg.URL + "/storage/v1/object/" + u.cfg.Bucket + "/" + o.Path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
@@ -704,6 +730,47 @@ func (u *uploader) putObject(ctx context.Context, o Object, data []byte, touch f
 		u.progress(-body.n.Load(), o, 0)
 	}
 	return status, storageMessage(err), err
+}
+
+// watchSendQueue calls touch whenever the send queue of the connection
+// received on conns changes size (bytes left the machine), polling a few
+// times per idle period, until stop is called.
+func watchSendQueue(conns <-chan net.Conn, idle time.Duration, touch func()) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		var c net.Conn
+		select {
+		case c = <-conns:
+		case <-done:
+			return
+		}
+		if tc, ok := c.(interface{ NetConn() net.Conn }); ok { // TLS
+			c = tc.NetConn()
+		}
+		last, ok := sendQueue(c)
+		if !ok {
+			return
+		}
+		t := time.NewTicker(min(max(idle/5, 10*time.Millisecond), 500*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				n, ok := sendQueue(c)
+				if !ok {
+					return
+				}
+				if n != last {
+					last = n
+					touch()
+				}
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
 }
 
 // countingReader reports bytes as the transport reads them (possibly from

@@ -198,6 +198,13 @@ func (s *Server) Put(bucketName, path string, data []byte, contentType string) {
 	}
 }
 
+// ClearFaults forgets every injected fault and slow link.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults, s.slows = nil, nil
+}
+
 // Fail makes the next times requests whose path contains match fail with f.
 func (s *Server) Fail(match string, f Fault, times int) {
 	s.mu.Lock()
