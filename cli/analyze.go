@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -75,6 +76,9 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Sink:     prog.handle,
 	})
 	prog.stop()
+	if errors.Is(err, context.Canceled) {
+		return interrupted(stderr, "analysis interrupted; no new result was saved")
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}
