@@ -399,3 +399,44 @@ func TestProgressNeverGoesBack(t *testing.T) {
 		}
 	}
 }
+
+// TestAnonKeyPrivateBucket: an anon key whose policy allows uploads only
+// cannot read the bucket's details, list or sign. Upload then sends
+// everything (it cannot verify), learns the bucket is private from a
+// public URL answering 400, and writes URLs that need the key, saying so
+// in a warning; no public URL is reported.
+func TestAnonKeyPrivateBucket(t *testing.T) {
+	srv := fakestorage.New(t)
+	srv.SetPublic("analysis-images", false)
+	srv.AllowAnonInsert("analysis-images")
+	dir := t.TempDir()
+	fakestorage.WriteScan(t, dir, "scan-anon", false)
+	cfg := testConfig(srv)
+	cfg.Key = srv.Key("anon")
+	rep, err := Upload(context.Background(), dir, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Access != AccessAuthenticated || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "need the project key") {
+		t.Fatalf("access %q, warnings %q", rep.Access, rep.Warnings)
+	}
+	for _, o := range rep.Objects {
+		if !strings.HasPrefix(o.URL, srv.URL+"/storage/v1/object/authenticated/analysis-images/scan-anon/") {
+			t.Errorf("URL %q is not an authenticated URL", o.URL)
+		}
+	}
+	if o, ok := srv.Object("analysis-images", "scan-anon/result.json"); !ok || strings.Contains(string(o.Data), "/object/public/") ||
+		!strings.Contains(string(o.Data), "/object/authenticated/") {
+		t.Errorf("uploaded result.json does not carry authenticated URLs")
+	}
+	if st, _ := library.ReadState(dir); st.Access != string(AccessAuthenticated) {
+		t.Errorf("upload.json access %q", st.Access)
+	}
+
+	// On a public bucket the same key keeps public URLs.
+	srv.SetPublic("analysis-images", true)
+	rep, err = Upload(context.Background(), dir, cfg, nil)
+	if err != nil || rep.Access != AccessPublic || !strings.Contains(rep.ResultURL, "/object/public/") {
+		t.Errorf("public bucket with an anon key: %v, access %q, %s", err, rep.Access, rep.ResultURL)
+	}
+}

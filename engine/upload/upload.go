@@ -301,8 +301,11 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 		}
 	}
 
-	// 3. The URLs: public, signed (private bucket) or authenticated.
-	if !known {
+	// 3. The URLs: public, signed (private bucket) or authenticated. A key
+	// that may not read the bucket's details learns its visibility from
+	// the public URL of an object just uploaded (a scan without files
+	// has none: result.json is probed once it is up).
+	if !known && len(p.files) > 0 {
 		if public, err = u.probePublic(ctx, p.files[0].Path); err != nil {
 			return finish(err)
 		}
@@ -351,7 +354,26 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 	}
 	resultURL := result.URL
 	resultSkipped := u.results[result.Path].Skipped
+	settled := false // resultURL is final
+	if !known && len(p.files) == 0 {
+		if public, err = u.probePublic(ctx, result.Path); err != nil {
+			return finish(err)
+		}
+		if !public {
+			rep.Access = AccessAuthenticated // unless it can be signed below
+			expires := time.Now().UTC().Add(u.cfg.LinkExpiry).Truncate(time.Second)
+			signed, err := u.sign(ctx, []string{result.Path}, u.cfg.LinkExpiry)
+			switch {
+			case err == nil:
+				rep.Access, rep.LinksExpireAt = AccessSigned, &expires
+				resultURL, settled = signed[result.Path], true
+			case !errors.Is(err, ErrUnauthorized):
+				return finish(err)
+			}
+		}
+	}
 	switch {
+	case settled:
 	case rep.Access == AccessSigned && u.reusedLinks && resultSkipped && strings.Contains(st.ResultURL, "/object/sign/"):
 		// The same result.json, and its recorded link is as valid as the
 		// files' links.

@@ -27,6 +27,16 @@ func (s *Server) SetPublic(bucketName string, public bool) {
 	}
 }
 
+// AllowAnonInsert gives the anon role a policy that lets it upload to the
+// bucket and nothing more (no listing, no bucket details, no signing).
+func (s *Server) AllowAnonInsert(bucketName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.buckets[bucketName]; b != nil {
+		b.anonInsert = true
+	}
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(v)

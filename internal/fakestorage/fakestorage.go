@@ -82,6 +82,10 @@ type bucket struct {
 	public  bool
 	maxSize int64
 	objects map[string]*Object
+	// anonInsert: a row-level security policy lets the anon role insert
+	// (and upsert) objects, but nothing else: it cannot list, read bucket
+	// details or sign URLs.
+	anonInsert bool
 }
 
 type fault struct {
@@ -464,7 +468,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		storageError(w, 404, "Bucket not found", "Bucket not found", "NoSuchBucket")
 		return
 	}
-	if role != "service_role" {
+	if role != "service_role" && !b.anonInsert {
 		storageError(w, 403, "Unauthorized", "new row violates row-level security policy", "AccessDenied")
 		return
 	}
