@@ -433,6 +433,18 @@ func TestAnonKeyPrivateBucket(t *testing.T) {
 		t.Errorf("upload.json access %q", st.Access)
 	}
 
+	// Again: the key cannot list, so nothing can be verified: everything
+	// is sent again, and a warning says why.
+	srv.ResetRequests()
+	rep, err = Upload(context.Background(), dir, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(uploadPaths(srv, "scan-anon")); n != 4 || rep.Resent != 0 || len(rep.Warnings) != 2 ||
+		!strings.Contains(rep.Warnings[0], "could not be verified") {
+		t.Errorf("second anon run: %d uploads, resent %d, warnings %q", n, rep.Resent, rep.Warnings)
+	}
+
 	// On a public bucket the same key keeps public URLs.
 	srv.SetPublic("analysis-images", true)
 	rep, err = Upload(context.Background(), dir, cfg, nil)

@@ -262,18 +262,29 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return finish(err)
 	}
+	// A key that may neither read the bucket's details nor list it (an
+	// anon key under row-level security) sees an empty listing: nothing
+	// can be verified, so everything is sent again.
+	blind := !known && len(remote) == 0
 	var todo []Object
+	unverified := 0
 	for _, o := range p.files {
 		size, there := remote[o.Path]
 		if !u.cfg.Force && o.Uploaded && there && (size == o.Size || size < 0) {
 			u.results[o.Path] = ObjectResult{Path: o.Path, URL: o.URL, Size: o.Size, Skipped: true}
 			continue
 		}
-		if o.Uploaded && !there {
+		switch {
+		case o.Uploaded && blind && !u.cfg.Force:
+			unverified++
+		case o.Uploaded && !there:
 			rep.Resent++
 		}
 		todo = append(todo, o)
 		u.total += o.Size
+	}
+	if unverified > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the key may not list the bucket, so %d objects already uploaded could not be verified and were sent again", unverified))
 	}
 	// An estimate of result.json's size until its URLs are known.
 	est, _, err := p.resultObject(publicURLs(p))
@@ -344,8 +355,11 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 	size, there := remote[result.Path]
 	if !u.cfg.Force && result.Uploaded && there && (size == result.Size || size < 0) {
 		u.results[result.Path] = ObjectResult{Path: result.Path, URL: result.URL, Size: result.Size, Skipped: true}
+		u.mu.Lock()
+		u.total = max(u.total-result.Size, u.shown)
+		u.mu.Unlock()
 	} else {
-		if result.Uploaded && !there {
+		if result.Uploaded && !there && !blind {
 			rep.Resent++
 		}
 		if err := u.send(ctx, result, resultJSON); err != nil {

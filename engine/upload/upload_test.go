@@ -258,9 +258,13 @@ func TestUploadFull(t *testing.T) {
 			// Uploading again sends nothing: it only checks the server.
 			srv.ResetRequests()
 			stBefore, _ := os.ReadFile(filepath.Join(dir, library.StateFile))
-			rep2, err := Upload(context.Background(), dir, cfg, nil)
+			var rec2 recorder
+			rep2, err := Upload(context.Background(), dir, cfg, rec2.sink)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if p := rec2.last(); p.Done != 0 || p.Total != 0 {
+				t.Errorf("nothing to send, but the last progress is %+v", p)
 			}
 			onlyChecks(t, srv)
 			if rep2.Skipped != len(want) || rep2.BytesSent != 0 || rep2.Uploaded != 0 {
