@@ -232,8 +232,8 @@ func uploadedResult(dir string, local *scan.Result, urls map[string]string) ([]b
 	return append(out, '\n'), nil
 }
 
-// localReference returns a string of the JSON document doc that names a
-// file of the scan folder in dir, or "".
+// localReference returns a string of the JSON document doc that names an
+// analysis file of the scan folder in dir (scan.IsManaged), or "".
 func localReference(dir string, doc []byte) string {
 	var v any
 	if json.Unmarshal(doc, &v) != nil {
@@ -252,7 +252,7 @@ func localReference(dir string, doc []byte) string {
 				walk(x)
 			}
 		case string:
-			if found == "" && objectNamePattern.MatchString(t) && strings.Contains(t, ".") && filepath.IsLocal(filepath.FromSlash(t)) {
+			if found == "" && objectNamePattern.MatchString(t) && scan.IsManaged(t) && filepath.IsLocal(filepath.FromSlash(t)) {
 				if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(t))); err == nil && st.Mode().IsRegular() {
 					found = t
 				}

@@ -740,3 +740,18 @@ func TestNetworkDown(t *testing.T) {
 		t.Errorf("message %q", err)
 	}
 }
+
+// TestLocalReferenceGuard: the last guard finds an analysis file left as
+// a local path anywhere in the uploaded document, and ignores other
+// strings (a video file name that happens to sit in the folder).
+func TestLocalReferenceGuard(t *testing.T) {
+	dir := t.TempDir()
+	fakestorage.WriteScan(t, dir, "scan-guard", true)
+	os.WriteFile(filepath.Join(dir, "item.mp4"), []byte("video"), 0o644)
+	if got := localReference(dir, []byte(`{"video":{"path":"item.mp4"},"x":["http://h/a.png"]}`)); got != "" {
+		t.Errorf("flagged %q", got)
+	}
+	if got := localReference(dir, []byte(`{"newField":{"deep":["crops/spine_overlay.png"]}}`)); got != "crops/spine_overlay.png" {
+		t.Errorf("missed a local path, got %q", got)
+	}
+}
