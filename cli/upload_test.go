@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -191,6 +192,11 @@ func TestUploadJobTableFailureCLI(t *testing.T) {
 	}
 	if st, _ := library.ReadState(library.ScanDir(libRoot, "scan-job")); st.State != library.StateUploaded {
 		t.Errorf("upload.json state %s, want uploaded", st.State)
+	}
+	var libOut bytes.Buffer
+	cli.RunLibrary(context.Background(), []string{"--library", libRoot}, &libOut, io.Discard)
+	if !strings.Contains(libOut.String(), "uploaded (job row not updated)") {
+		t.Errorf("library listing does not show the failed row:\n%s", libOut.String())
 	}
 	// Next run: only the row, exit 0.
 	code, _, stderr = uploadCLI(t, context.Background(), srv, "scan-job", "--job-table")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gradevault/engine/safefile"
@@ -65,6 +66,29 @@ type UploadState struct {
 	Error         string                 `json:"error,omitempty"`
 	Objects       map[string]ObjectState `json:"objects"` // keyed by object path in the bucket
 	Job           *JobState              `json:"jobTable,omitempty"`
+}
+
+// Detail says what the state alone does not, for an uploaded scan at time
+// now: "job row not updated", "links expire 2026-12-08", "links expired"
+// (signed links of a private bucket; upload again to renew them) or "links
+// need the key", joined with "; ". It is "" for other states.
+func (s *UploadState) Detail(now time.Time) string {
+	if s.State != StateUploaded {
+		return ""
+	}
+	var parts []string
+	if s.Job != nil && s.Job.State == StateFailed {
+		parts = append(parts, "job row not updated")
+	}
+	switch {
+	case s.Access == "signed" && s.LinksExpireAt != nil && !now.Before(*s.LinksExpireAt):
+		parts = append(parts, "links expired")
+	case s.Access == "signed" && s.LinksExpireAt != nil:
+		parts = append(parts, "links expire "+s.LinksExpireAt.Local().Format("2006-01-02 15:04"))
+	case s.Access == "authenticated":
+		parts = append(parts, "links need the key")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // NewState returns the state of a scan that was never uploaded.
