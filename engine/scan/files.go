@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -9,6 +11,7 @@ import (
 	"slices"
 	"sort"
 
+	"gradevault/engine/event"
 	"gradevault/engine/safefile"
 )
 
@@ -26,6 +29,43 @@ var (
 	managedDirs  = []string{FramesDir, "crops", "glint", "rectified"}
 	managedFiles = []string{"defect_mask.png", "variance_heatmap.png", "defect_overlay.png"}
 )
+
+// stagingDir is where, inside a scan folder, the glint analysis writes its
+// images until the new result is saved: a cancelled or failed run then
+// never overwrites the images the previous result.json references.
+const stagingDir = ".staging"
+
+// save makes res the result of the scan in dir, unless ctx is cancelled:
+// it moves the staged glint images into place, writes result.json and
+// removes the files of the previous result that res no longer references.
+// Only the moves and the result.json rename happen after the cancellation
+// check, so an earlier analysis stays intact until then.
+func save(ctx context.Context, dir string, res *Result, sink event.Sink) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
+	if res.Report != nil {
+		staged := filepath.Join(dir, stagingDir)
+		for _, rel := range Files(&Result{Report: res.Report}) {
+			to := filepath.Join(dir, filepath.FromSlash(rel))
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return fmt.Errorf("save %s: %w", rel, err)
+			}
+			if err := os.Rename(filepath.Join(staged, filepath.FromSlash(rel)), to); err != nil {
+				return fmt.Errorf("save %s: %w", rel, err)
+			}
+		}
+	}
+	if err := WriteResult(dir, res); err != nil {
+		return err
+	}
+	os.RemoveAll(filepath.Join(dir, stagingDir))
+	if err := RemoveStale(dir, res); err != nil {
+		sink.Emit(event.Warning{Message: "could not remove files of the previous analysis: " + err.Error()})
+	}
+	return nil
+}
 
 // visitFiles calls fn with every file reference of r (a path relative to
 // the scan folder, "/"-separated) and stores what fn returns in its place.
@@ -165,9 +205,10 @@ func IsManaged(rel string) bool {
 // started. A folder without result.json that the scan created is removed
 // entirely; otherwise the files the failed run wrote that result.json (the
 // previous, still valid result, if any) does not reference are deleted, so
-// nothing half-written is left behind. result.json, upload.json and
-// foreign files are kept.
+// nothing half-written is left behind; the staged glint images go too.
+// result.json, upload.json and foreign files are kept.
 func CleanupFailed(dir string, existed bool) error {
+	os.RemoveAll(filepath.Join(dir, stagingDir))
 	res, err := ReadResult(dir)
 	switch {
 	case err == nil:

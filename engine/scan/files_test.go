@@ -218,4 +218,41 @@ func TestCancelledRunCleansUp(t *testing.T) {
 	if got := files(t, dir); !slices.Equal(got, want) {
 		t.Errorf("after a cancelled --force run: %v, want the earlier analysis's %v", got, want)
 	}
+
+	// An earlier glint analysis, then a --force run with other settings
+	// cancelled once its glint images are written (just before saving):
+	// every image the earlier result.json references keeps its content.
+	dir = filepath.Join(parent, "glint")
+	old, err = Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "c", Glint: true, Analysis: analysis.Options{Count: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := map[string]string{}
+	for _, f := range append(Files(old), ResultFile) {
+		data, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+		before[f] = string(data)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wrote := false
+	sink = func(e event.Event) {
+		if p, ok := e.(event.Progress); ok && p.Phase == event.PhaseGlint && p.Item == "write images" {
+			wrote = true
+			cancel()
+		}
+	}
+	if _, err := Run(ctx, Options{Video: src, Dir: dir, ScanID: "c", Glint: true, Force: true, Sink: sink,
+		Analysis: analysis.Options{Count: 4, MinGap: 5}}); err == nil || !wrote {
+		t.Fatalf("run cancelled after writing its images: err %v, images written %v", err, wrote)
+	}
+	want = append(Files(old), ResultFile)
+	sort.Strings(want)
+	if got := files(t, dir); !slices.Equal(got, want) {
+		t.Errorf("after a cancelled glint run: %v, want %v", got, want)
+	}
+	for f, data := range before {
+		if now, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f))); string(now) != data {
+			t.Errorf("%s was overwritten by the cancelled run", f)
+		}
+	}
 }

@@ -82,12 +82,8 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 			return nil, err
 		}
 	}
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
-	if err := WriteResult(dir, res); err != nil {
+	if err := save(ctx, dir, res, sink); err != nil {
 		return nil, err
-	}
-	if err := RemoveStale(dir, res); err != nil {
-		sink.Emit(event.Warning{Message: "could not remove files of the previous selection: " + err.Error()})
 	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil

@@ -144,12 +144,8 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		}
 	}
 	res.Timings.TotalSeconds = time.Since(start).Seconds()
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
-	if err := WriteResult(o.Dir, res); err != nil {
+	if err := save(ctx, o.Dir, res, sink); err != nil {
 		return nil, err
-	}
-	if err := RemoveStale(o.Dir, res); err != nil {
-		sink.Emit(event.Warning{Message: "could not remove files of the previous analysis: " + err.Error()})
 	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil
