@@ -2,6 +2,9 @@ package scan
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -11,15 +14,20 @@ import (
 )
 
 // runGlint runs the glint analysis on the golden frames (images, in the
-// order of res.GoldenFrameDetails) and stores its report in res.
+// order of res.GoldenFrameDetails) and stores its report in res. Its images
+// go to the staging folder of dir; save moves them into place.
 func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
 	start := time.Now()
+	staged := filepath.Join(dir, stagingDir)
+	if err := os.RemoveAll(staged); err != nil {
+		return fmt.Errorf("clear %s: %w", staged, err)
+	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseGlint})
 	frames := make([]glint.Frame, len(images))
 	for i, m := range images {
 		frames[i] = glint.Frame{Index: res.GoldenFrameDetails[i].Frame, Image: m}
 	}
-	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: dir, Sink: sink})
+	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: staged, Sink: sink})
 	if err != nil {
 		return err
 	}

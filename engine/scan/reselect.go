@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -34,7 +33,11 @@ type ReselectOptions struct {
 // Manual; a frame that is not still is marked Relaxed. The scan's source
 // video must still be readable. Until the final rename of result.json the
 // previous result stays valid.
-func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (*Result, error) {
+//
+// If it fails or is cancelled, the files it wrote that the previous
+// result does not reference are removed (CleanupFailed); after success,
+// those the new result no longer references are.
+func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (_ *Result, err error) {
 	res, err := ReadResult(dir)
 	if err != nil {
 		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
@@ -68,11 +71,17 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 
 // saveSelection decodes and saves the picked golden frames, re-runs the
 // glint analysis on them when asked and rewrites result.json. Until the
-// final rename of result.json the previous result stays valid.
-func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, path string, glint bool, sink event.Sink) (*Result, error) {
+// final rename of result.json the previous result stays valid; when it
+// fails or is cancelled, CleanupFailed removes what it wrote.
+func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, path string, glint bool, sink event.Sink) (_ *Result, err error) {
 	sink = event.Serialise(sink)
+	defer func() {
+		if err != nil {
+			CleanupFailed(dir, true)
+		}
+	}()
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
-	images, keep, err := extract(ctx, path, dir, res, picks)
+	images, err := extract(ctx, path, dir, res, picks)
 	if err != nil {
 		return nil, err
 	}
@@ -87,11 +96,9 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 			return nil, err
 		}
 	}
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
-	if err := WriteResult(dir, res); err != nil {
+	if err := save(ctx, dir, res, sink); err != nil {
 		return nil, err
 	}
-	removeStale(filepath.Join(dir, FramesDir), "golden_frame_", keep)
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil
 }

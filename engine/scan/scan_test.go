@@ -94,6 +94,19 @@ func TestRunWritesScanFolder(t *testing.T) {
 			t.Fatalf("temp file left: %s", f)
 		}
 	}
+	// Every file the analysis wrote is referenced by result.json (so the
+	// upload sends it and RemoveStale knows it), and lies where
+	// RemoveStale may clean it up.
+	want := append(Files(res), ResultFile)
+	sort.Strings(want)
+	if got := files(t, dir); !reflect.DeepEqual(got, want) {
+		t.Fatalf("folder holds\n%v\nresult references\n%v", got, want)
+	}
+	for _, f := range Files(res) {
+		if !IsManaged(f) {
+			t.Errorf("%s is not in a folder RemoveStale manages", f)
+		}
+	}
 
 	// result.json holds the documented keys.
 	data, err := os.ReadFile(filepath.Join(dir, ResultFile))
@@ -140,8 +153,9 @@ func TestRunWritesScanFolder(t *testing.T) {
 	if !reflect.DeepEqual(again, data) {
 		t.Fatal("refused run changed result.json")
 	}
-	// With Force it replaces the analysis; fewer picks leave no stale frames.
-	res2, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", Force: true,
+	// With Force it replaces the analysis; fewer picks leave no stale
+	// golden, glint or rectified frames.
+	res2, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", Force: true, Glint: true,
 		Analysis: analysis.Options{Count: 3}})
 	if err != nil {
 		t.Fatal(err)
@@ -149,6 +163,14 @@ func TestRunWritesScanFolder(t *testing.T) {
 	pngs, _ := filepath.Glob(filepath.Join(dir, "frames", "*.png"))
 	if len(pngs) != 3 || len(res2.GoldenFrames) != 3 {
 		t.Fatalf("after --force with 3 picks: %d PNGs, %d golden frames", len(pngs), len(res2.GoldenFrames))
+	}
+	want = append(Files(res2), ResultFile)
+	sort.Strings(want)
+	if got := files(t, dir); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after --force with 3 picks the folder holds\n%v\nresult references\n%v", got, want)
+	}
+	if g, _ := filepath.Glob(filepath.Join(dir, "glint", "*.png")); len(g) != 3 {
+		t.Fatalf("%d glint frames after --force with 3 picks", len(g))
 	}
 }
 
