@@ -201,9 +201,8 @@ func Select(frames []Frame, o SelectOptions) Selection {
 
 	// Still candidates. The seed policy is the original's rule exactly:
 	// every frame whose motion is within the threshold. Otherwise a still
-	// frame outside a settled pose must also be sharp: at least
-	// relaxedMinSharp × the video's reference sharpness (a lens hunting
-	// for focus keeps the camera still).
+	// frame must also be sharp: at least relaxedMinSharp × the video's
+	// reference sharpness (a lens hunting for focus keeps the camera still).
 	ref := referenceSharpness(frames, sel.Poses, o.Threshold)
 	settled := map[int]bool{}
 	for _, p := range sel.Poses {
@@ -216,7 +215,7 @@ func Select(frames []Frame, o SelectOptions) Selection {
 		case o.Policy == PolicySeed && f.Motion <= o.Threshold:
 			still = append(still, f)
 		case o.Policy != PolicySeed && stillAt(frames, i, o.Threshold):
-			if p, ok := poseOf[f.Index]; ok && settled[p] || f.Sharpness >= relaxedMinSharp*ref {
+			if f.Sharpness >= relaxedMinSharp*ref {
 				still = append(still, f)
 			} else {
 				skippedBlur++

@@ -158,7 +158,7 @@ func TestSelectCoversPoses(t *testing.T) {
 	// Three holds; the first is much sharper, so the seed rule takes all
 	// its picks there.
 	var motion, sharp []float64
-	for h, base := range []float64{1000, 300, 200} {
+	for h, base := range []float64{1000, 700, 500} {
 		for i := 0; i < 20; i++ {
 			motion = append(motion, 0.1)
 			sharp = append(sharp, base+float64(i))

@@ -76,11 +76,12 @@ func (i Info) Duration() float64 {
 // Reader decodes frames from one video. A Reader is not safe for concurrent
 // use; open one per goroutine.
 type Reader struct {
-	vc    *gocv.VideoCapture
-	info  Info
-	next  int       // number of the frame the next Read returns
-	pts   float64   // raw presentation time (ms) of the frame Read returned last
-	index []float64 // every frame's raw presentation time, from SetIndex
+	vc      *gocv.VideoCapture
+	info    Info
+	next    int       // number of the frame the next Read returns
+	pts     float64   // raw presentation time (ms) of the frame Read returned last
+	index   []float64 // every frame's raw presentation time, from SetIndex
+	scratch *gocv.Mat // a frame decoded only to identify where a seek landed
 	// Reopens counts how often Seek fell back to reopening the file.
 	Reopens int
 }
@@ -308,23 +309,36 @@ func (r *Reader) Seek(n int) error {
 			return nil
 		}
 	}
-	if len(r.index) > 0 {
-		back := 2
+	// OpenCV's own seek loses the frames the decoder flushes at the end of
+	// the stream (those without a timestamp of their own): reach them by
+	// decoding from the start.
+	if len(r.index) > 0 && !math.IsNaN(r.index[n]) {
+		if r.scratch == nil {
+			m := gocv.NewMat()
+			r.scratch = &m
+		}
+		back := 1
 		for try := 0; try < 4; try++ {
 			k := n - back
-			if k < 2 {
+			if k < 1 {
 				break
 			}
+			// OpenCV positions itself near k; the frame it then decodes is
+			// identified by its timestamp, whatever OpenCV thinks it is.
 			r.vc.Set(gocv.VideoCapturePosFrames, float64(k))
-			// OpenCV has decoded up to the frame before its idea of k;
-			// PosMsec is that frame's timestamp.
-			if j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec)); ok && j < n {
+			if !r.vc.Read(r.scratch) || r.scratch.Empty() {
+				back *= 4
+				continue
+			}
+			j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec))
+			if ok && j < n {
 				r.next = j + 1
 				if err := r.grab(n - r.next); err == nil {
 					return nil
 				}
 				break
-			} else if ok {
+			}
+			if ok {
 				back += j - n + 8
 			} else {
 				back *= 4
@@ -410,6 +424,10 @@ func (r *Reader) Frame(n int, dst *gocv.Mat) (seconds float64, err error) {
 
 // Close releases the decoder.
 func (r *Reader) Close() error {
+	if r.scratch != nil {
+		r.scratch.Close()
+		r.scratch = nil
+	}
 	if r.vc == nil {
 		return nil
 	}
