@@ -121,6 +121,7 @@ func (w *analyzeWorker) Work(ctx context.Context, job *river.Job[AnalyzeArgs]) e
 		}
 		return w.fail(ctx, job, log, errors.New(msg))
 	}
+	prog.set("upload", "uploading to Supabase", pctGlint)
 	step("upload")
 
 	// Upload.
