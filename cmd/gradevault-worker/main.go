@@ -35,6 +35,7 @@ commands:
   serve     HTTP API (POST /analyze, GET /jobs/{id}, GET /healthz) and job workers
   work      job workers only, for extra machines
   migrate   create or update River's tables and analysis_jobs
+  version   print the version
 
 environment:
   DATABASE_URL              PostgreSQL connection string (required)
@@ -50,6 +51,9 @@ environment:
 Run "gradevault-worker COMMAND -h" for the flags of a command.
 `
 
+// version is set at build time (make worker).
+var version = "dev"
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
 }
@@ -63,6 +67,10 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "version" || cmd == "--version" {
+		fmt.Fprintln(stderr, "gradevault-worker", version)
+		return 0
+	}
 	switch cmd {
 	case "serve", "work", "migrate":
 	default:
@@ -122,7 +130,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bad -log-level %q\n", *logLevel)
 		return 2
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})).With("cmd", cmd)
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})).With("cmd", cmd, "version", version)
 	cfg.Logger = log
 	cfg.Supabase.Key = getenv(upload.EnvKey)
 	cfg.Token = getenv(worker.EnvToken)

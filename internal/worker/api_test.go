@@ -2,12 +2,15 @@ package worker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+
+	"gradevault/internal/pgtest"
 )
 
 // TestAnalyzeRejectsBadInput: every bad request gets a 400 with a JSON error
@@ -220,5 +223,61 @@ func TestSniffVideo(t *testing.T) {
 		if kind, ok := sniffVideo(c.head); ok != c.ok {
 			t.Errorf("%s: sniffVideo = %q, %v; want %v", c.name, kind, ok, c.ok)
 		}
+	}
+}
+
+// TestMigrate: migrations are idempotent and safe to run concurrently, and
+// River's tables get row-level security (PostgREST must not expose them).
+func TestMigrate(t *testing.T) {
+	url := pgtest.Shared(t).CreateDB(t)
+	pool, err := OpenPool(context.Background(), url, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := CheckSchema(context.Background(), pool); err == nil || !strings.Contains(err.Error(), "migrate") {
+		t.Errorf("CheckSchema before migrating: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Migrate(context.Background(), pool)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("concurrent migrate %d: %v", i, err)
+		}
+	}
+	if v, err := Migrate(context.Background(), pool); err != nil || len(v) != 0 {
+		t.Errorf("second migrate applied %v: %v", v, err)
+	}
+	if err := CheckSchema(context.Background(), pool); err != nil {
+		t.Error(err)
+	}
+	var noRLS []string
+	rows, err := pool.Query(context.Background(), `SELECT relname FROM pg_class WHERE relname LIKE 'river\_%' AND relkind = 'r' AND NOT relrowsecurity`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		noRLS = append(noRLS, n)
+	}
+	rows.Close()
+	if len(noRLS) > 0 {
+		t.Errorf("River tables without row-level security: %v", noRLS)
+	}
+	var cols int
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM information_schema.columns WHERE table_name = 'analysis_jobs'
+		AND column_name IN ('id','scan_id','video_url','status','progress_percentage','progress_message','progress_step',
+		'progress_chunks','cv_results','golden_frames','error','created_at','updated_at','completed_at','frames_status','cv_status')`).Scan(&cols)
+	if cols != 16 {
+		t.Errorf("analysis_jobs has %d of the 16 expected columns", cols)
 	}
 }

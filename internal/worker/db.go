@@ -111,6 +111,28 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 			return nil, fmt.Errorf("migrate %s: %w", JobsTable, err)
 		}
 	}
+	// On Supabase the public schema is served by PostgREST to anyone with
+	// the anon key: turn on row-level security for River's tables so that
+	// only their owner (the role the workers connect as) can use them.
+	rows, err := tx.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'river\_%'`)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var riverTables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		riverTables = append(riverTables, name)
+	}
+	rows.Close()
+	for _, name := range riverTables {
+		if _, err := tx.Exec(ctx, `ALTER TABLE `+pgx.Identifier{name}.Sanitize()+` ENABLE ROW LEVEL SECURITY`); err != nil {
+			return nil, fmt.Errorf("migrate: row-level security on %s: %w", name, err)
+		}
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return nil, fmt.Errorf("migrate: commit: %w", err)
 	}
