@@ -101,7 +101,9 @@ func TestBadVideosFail(t *testing.T) {
 // TestPostgresRestart: PostgreSQL restarts while jobs run; the workers
 // reconnect and every job ends done.
 func TestPostgresRestart(t *testing.T) {
-	cluster := pgtest.Start(t) // its own cluster: the shared one is not restarted
+	// The shared cluster: tests run one at a time, and the others' services
+	// are stopped by now.
+	cluster := pgtest.Shared(t)
 	dbURL := cluster.CreateDB(t)
 	pool := migratedPool(t, dbURL)
 	fake := fakestorage.New(t)
@@ -111,6 +113,7 @@ func TestPostgresRestart(t *testing.T) {
 	cfg.RescueAfter = cfg.JobTimeout
 
 	var once sync.Once
+	var restartedAt time.Time
 	restarted := make(chan struct{})
 	hook := func(ctx context.Context, id int64, step string) {
 		if step != "upload" {
@@ -119,6 +122,7 @@ func TestPostgresRestart(t *testing.T) {
 		// The first job to reach its upload waits while the server restarts.
 		once.Do(func() {
 			cluster.Restart(t)
+			restartedAt = time.Now()
 			close(restarted)
 		})
 	}
@@ -133,6 +137,7 @@ func TestPostgresRestart(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("no job reached its upload")
 	}
+	startedAfter := 0
 	for _, id := range ids {
 		// GET /jobs may meet a connection the restart broke: retry a few times.
 		var r JobRow
@@ -151,7 +156,14 @@ func TestPostgresRestart(t *testing.T) {
 		if r.Status != StatusDone || r.QueueState != "completed" {
 			t.Errorf("job %d (%s): %s, queue %s, error %q", id, r.ScanID, r.Status, r.QueueState, r.Error)
 		}
-		t.Logf("job %d (%s): %s after %d attempt(s)", id, r.ScanID, r.Status, r.Attempt)
+		t.Logf("job %d (%s): %s after %d attempt(s), started %s the restart", id, r.ScanID, r.Status, r.Attempt,
+			map[bool]string{true: "after", false: "before"}[r.StartedAt.After(restartedAt)])
+		if r.StartedAt.After(restartedAt) {
+			startedAfter++
+		}
+	}
+	if startedAfter == 0 {
+		t.Error("no job was fetched after the restart")
 	}
 }
 

@@ -206,6 +206,20 @@ func TestFleetKill9(t *testing.T) {
 	t.Logf("%d jobs in %.1f s: %.1f jobs/min with 3 processes (one killed); the killed job was rescued and done %.1f s after the kill",
 		n, elapsed.Seconds(), float64(n)/elapsed.Minutes(), rowCompletedAt(t, pool, killedJob).Sub(killedAt).Seconds())
 
+	var othersDone time.Time
+	if err := pool.QueryRow(ctx, `SELECT max(completed_at) FROM analysis_jobs WHERE id <> $1`, killedJob).Scan(&othersDone); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the other %d jobs were done %.1f s after the first POST: %.1f jobs/min",
+		n-1, othersDone.Sub(start).Seconds(), float64(n-1)/othersDone.Sub(start).Minutes())
+
+	var attemptSec, engineSec float64
+	if err := pool.QueryRow(ctx, `SELECT avg(extract(epoch FROM completed_at - started_at)),
+			avg((cv_results->'timings'->>'totalSeconds')::float8) FROM analysis_jobs WHERE id <> $1`, killedJob).Scan(&attemptSec, &engineSec); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("per job: %.2f s from start to done, of which %.2f s in the engine (analysis, glint, files)", attemptSec, engineSec)
+
 	checkFleetResult(t, pool, fake, ids, killedJob, victim.name)
 	for _, w := range []*proc{serve, w2} {
 		noTempFiles(t, w.tmp)
