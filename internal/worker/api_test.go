@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gradevault/internal/pgtest"
 )
@@ -279,5 +282,28 @@ func TestMigrate(t *testing.T) {
 		'progress_chunks','cv_results','golden_frames','error','created_at','updated_at','completed_at','frames_status','cv_status')`).Scan(&cols)
 	if cols != 16 {
 		t.Errorf("analysis_jobs has %d of the 16 expected columns", cols)
+	}
+}
+
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "gradevault-job-1")
+	young := filepath.Join(dir, "gradevault-job-2")
+	other := filepath.Join(dir, "something-else")
+	for _, d := range []string{old, young, other} {
+		if err := os.MkdirAll(filepath.Join(d, "scan"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(old, past, past)
+	os.Chtimes(other, past, past)
+	if n := removeStale(dir, time.Hour); n != 1 {
+		t.Errorf("removed %d folders, want 1", n)
+	}
+	for d, want := range map[string]bool{old: false, young: true, other: true} {
+		if _, err := os.Stat(d); (err == nil) != want {
+			t.Errorf("%s exists: %v, want %v", filepath.Base(d), err == nil, want)
+		}
 	}
 }

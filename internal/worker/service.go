@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -128,6 +129,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if s.cfg.Concurrency == 0 {
 		return nil
 	}
+	if n := removeStale(s.cfg.TempDir, s.cfg.JobTimeout+time.Minute); n > 0 {
+		s.log.Info("removed temporary folders left by a crashed worker", "count", n)
+	}
 	// River's client must outlive ctx: Stop, not ctx, ends it gracefully.
 	if err := s.River.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start River: %w", err)
@@ -221,4 +225,25 @@ func Run(ctx context.Context, cfg Config, serveAPI bool, ready func(addr string)
 	s.Stop()
 	log.Info("stopped")
 	return runErr
+}
+
+// removeStale removes job folders (gradevault-job-*) in dir older than age:
+// a worker killed with SIGKILL cannot remove its own, and no attempt runs
+// longer than the job timeout. It returns how many it removed.
+func removeStale(dir string, age time.Duration) int {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "gradevault-job-*"))
+	n := 0
+	for _, m := range matches {
+		fi, err := os.Lstat(m)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < age {
+			continue
+		}
+		if os.RemoveAll(m) == nil {
+			n++
+		}
+	}
+	return n
 }
