@@ -167,29 +167,29 @@ type ChunkProgress struct {
 
 // JobRow is a row of analysis_jobs joined with its River job.
 type JobRow struct {
-	ID             int64           `json:"jobId"`
-	ScanID         string          `json:"scanId"`
-	VideoURL       string          `json:"videoUrl"`
-	ItemType       string          `json:"itemType"`
-	Status         string          `json:"status"`
-	Attempt        int             `json:"attempt"`
-	MaxAttempts    int             `json:"maxAttempts"`
-	QueueState     string          `json:"queueState"` // River's state of the job
-	Worker         string          `json:"worker,omitempty"`
-	Percentage     int             `json:"progressPercentage"`
-	Step           string          `json:"progressStep,omitempty"`
-	Message        string          `json:"progressMessage,omitempty"`
-	Chunks         []ChunkProgress `json:"chunks"`
-	Error          string          `json:"error,omitempty"`
-	ResultURL      string          `json:"resultUrl,omitempty"`
-	GoldenFrames   json.RawMessage `json:"goldenFrames,omitempty"`
-	Result         json.RawMessage `json:"result,omitempty"`
-	CreatedAt      time.Time       `json:"createdAt"`
-	UpdatedAt      time.Time       `json:"updatedAt"`
-	StartedAt      *time.Time      `json:"startedAt,omitempty"`
-	CompletedAt    *time.Time      `json:"completedAt,omitempty"`
-	NextAttemptAt  *time.Time      `json:"nextAttemptAt,omitempty"`
-	ReceivedChunks json.RawMessage `json:"-"`
+	ID            int64           `json:"jobId"`
+	ScanID        string          `json:"scanId"`
+	VideoURL      string          `json:"videoUrl"`
+	ItemType      string          `json:"itemType"`
+	Status        string          `json:"status"`
+	Attempt       int             `json:"attempt"`
+	MaxAttempts   int             `json:"maxAttempts"`
+	QueueState    string          `json:"queueState"` // River's state of the job
+	Worker        string          `json:"worker,omitempty"`
+	Percentage    int             `json:"progressPercentage"`
+	Step          string          `json:"progressStep,omitempty"`
+	Message       string          `json:"progressMessage,omitempty"`
+	Chunks        []ChunkProgress `json:"chunks"`
+	Error         string          `json:"error,omitempty"`
+	ResultURL     string          `json:"resultUrl,omitempty"`
+	GoldenFrames  json.RawMessage `json:"goldenFrames,omitempty"`
+	Result        json.RawMessage `json:"result,omitempty"`
+	CreatedAt     time.Time       `json:"createdAt"`
+	UpdatedAt     time.Time       `json:"updatedAt"`
+	StartedAt     *time.Time      `json:"startedAt,omitempty"`
+	CompletedAt   *time.Time      `json:"completedAt,omitempty"`
+	NextAttemptAt *time.Time      `json:"nextAttemptAt,omitempty"`
+	chunksJSON    json.RawMessage
 }
 
 // GetJob reads a job. The status reflects River's state when the row could
@@ -213,7 +213,7 @@ func GetJob(ctx context.Context, q interface {
 			j.state::text, j.max_attempts, j.attempt, j.scheduled_at, j.errors[array_upper(j.errors, 1)]
 		FROM analysis_jobs a LEFT JOIN river_job j ON j.id = a.id WHERE a.id = $1`, id).Scan(
 		&r.ID, &r.ScanID, &r.VideoURL, &itemType, &r.Status, &r.Attempt, &worker,
-		&r.Percentage, &step, &msg, &r.ReceivedChunks, &errText,
+		&r.Percentage, &step, &msg, &r.chunksJSON, &errText,
 		&resultURL, &r.GoldenFrames, &r.Result, &r.CreatedAt, &r.UpdatedAt, &r.StartedAt, &r.CompletedAt,
 		&queueState, &maxAttempts, &riverAttempts, &scheduledAt, &riverErrors)
 	if err != nil {
@@ -233,8 +233,8 @@ func GetJob(ctx context.Context, q interface {
 	if riverAttempts != nil && *riverAttempts > r.Attempt {
 		r.Attempt = *riverAttempts
 	}
-	if len(r.ReceivedChunks) > 0 {
-		_ = json.Unmarshal(r.ReceivedChunks, &r.Chunks)
+	if len(r.chunksJSON) > 0 {
+		_ = json.Unmarshal(r.chunksJSON, &r.Chunks)
 	}
 	if r.Chunks == nil {
 		r.Chunks = []ChunkProgress{}
