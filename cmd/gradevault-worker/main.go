@@ -47,6 +47,8 @@ environment:
   GRADEVAULT_CONCURRENCY    jobs at once per process (default: 1 per 2 cores)
   GRADEVAULT_ADDR           API address (default 127.0.0.1:8080, or
                             0.0.0.0:8080 with a token)
+  GRADEVAULT_VIDEO_HOSTS    hosts videos may be downloaded from, comma-separated;
+                            .example.com allows its subdomains (default: any)
 
 Run "gradevault-worker COMMAND -h" for the flags of a command.
 `
@@ -105,6 +107,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		fs.DurationVar(&cfg.ProgressInterval, "progress-interval", worker.DefaultProgressInterval, "the job row's progress is written at most this often")
 		fs.DurationVar(&cfg.FetchPoll, "fetch-poll", time.Second, "how often idle workers poll for jobs (besides notifications)")
 		fs.StringVar(&cfg.TempDir, "temp-dir", "", "folder for downloads and scan folders (default: the system's)")
+		videoHosts := fs.String("video-hosts", getenv(worker.EnvVideoHosts), "comma-separated hosts videos may come from; .example.com allows its subdomains (default $GRADEVAULT_VIDEO_HOSTS: any)")
 		if cmd == "serve" {
 			fs.StringVar(&cfg.Addr, "addr", getenv(worker.EnvAddr), "API listen address")
 		}
@@ -115,6 +118,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 			return 2
 		}
 		cfg.MaxVideoBytes = *maxMB << 20
+		cfg.VideoHosts = worker.ParseHosts(*videoHosts)
 	} else if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

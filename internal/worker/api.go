@@ -28,10 +28,12 @@ const MaxBodyBytes = 64 << 10
 //	GET  /jobs/{id} status, attempt, per-chunk progress, error, result URLs
 //	GET  /healthz   200 when the database answers
 type API struct {
-	Pool   *pgxpool.Pool
-	River  *river.Client[pgx.Tx]
-	Token  string // bearer token; "" means none (bind to 127.0.0.1 only)
-	Logger *slog.Logger
+	Pool  *pgxpool.Pool
+	River *river.Client[pgx.Tx]
+	Token string // bearer token; "" means none (bind to 127.0.0.1 only)
+	// VideoHosts restricts videoUrl's host (see Config.VideoHosts).
+	VideoHosts []string
+	Logger     *slog.Logger
 }
 
 // Handler returns the API's routes.
@@ -104,6 +106,10 @@ func (a *API) analyze(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := args.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err := hostAllowed(a.VideoHosts, args.VideoURL); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"gradevault/engine/upload/fakestorage"
 	"gradevault/internal/pgtest"
 )
 
@@ -305,5 +306,52 @@ func TestRemoveStale(t *testing.T) {
 		if _, err := os.Stat(d); (err == nil) != want {
 			t.Errorf("%s exists: %v, want %v", filepath.Base(d), err == nil, want)
 		}
+	}
+}
+
+// TestVideoHosts: with an allow-list, the API refuses other hosts and a
+// worker refuses a redirect away from the allowed hosts, without retrying.
+func TestVideoHosts(t *testing.T) {
+	for _, c := range []struct {
+		hosts []string
+		url   string
+		ok    bool
+	}{
+		{nil, "https://anything.example/v.mp4", true},
+		{[]string{"abc.supabase.co"}, "https://abc.supabase.co/storage/v1/object/sign/v.mp4", true},
+		{[]string{"abc.supabase.co"}, "https://evil.example/v.mp4", false},
+		{[]string{".supabase.co"}, "https://abc.supabase.co/v.mp4", true},
+		{[]string{".supabase.co"}, "https://supabase.co.evil.example/v.mp4", false},
+		{[]string{"127.0.0.1"}, "http://127.0.0.1:8080/v.mp4", true},
+		{[]string{"127.0.0.1"}, "http://169.254.169.254/latest/meta-data", false},
+	} {
+		if err := hostAllowed(c.hosts, c.url); (err == nil) != c.ok {
+			t.Errorf("hostAllowed(%v, %s) = %v", c.hosts, c.url, err)
+		}
+	}
+	if got := ParseHosts(" a.example, .B.example ,,"); len(got) != 2 || got[1] != ".b.example" {
+		t.Errorf("ParseHosts: %q", got)
+	}
+
+	dbURL, pool := testDB(t)
+	fake := fakestorage.New(t)
+	videos := newVideoServer(t)
+	videos.handle("/redirect.mp4", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://localhost:1/elsewhere.mp4", http.StatusFound)
+	})
+	cfg := testConfig(t, dbURL, fake)
+	cfg.VideoHosts = []string{"127.0.0.1"}
+	_, srv := startService(t, cfg, nil)
+	code, m := post(t, srv.URL+"/analyze", "", []byte(`{"videoUrl":"http://169.254.169.254/latest/meta-data","scanId":"h-1","itemType":"comic"}`))
+	if msg, _ := m["error"].(string); code != http.StatusBadRequest || !strings.Contains(msg, "not among the allowed video hosts") {
+		t.Errorf("POST with a host outside the list: %d %v", code, m)
+	}
+	if r, _ := countRows(t, pool); r != 0 {
+		t.Errorf("%d jobs queued", r)
+	}
+	id := enqueue(t, srv.URL, "h-2", videos.URL+"/redirect.mp4")
+	r := waitJob(t, srv.URL, id, 60*time.Second)
+	if r.Status != StatusFailed || r.Attempt != 1 || !strings.Contains(r.Error, `"localhost" is not among the allowed video hosts`) {
+		t.Errorf("redirect to another host: %s after %d attempts: %q", r.Status, r.Attempt, r.Error)
 	}
 }

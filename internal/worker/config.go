@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"gradevault/engine/upload"
@@ -18,6 +19,7 @@ const (
 	EnvToken       = "GRADEVAULT_WORKER_TOKEN"
 	EnvConcurrency = "GRADEVAULT_CONCURRENCY"
 	EnvAddr        = "GRADEVAULT_ADDR"
+	EnvVideoHosts  = "GRADEVAULT_VIDEO_HOSTS"
 )
 
 // Config configures the API and the job workers.
@@ -27,6 +29,11 @@ type Config struct {
 
 	Addr  string // API listen address; default 127.0.0.1:8080 (0.0.0.0:8080 with a token)
 	Token string // bearer token required by the API; never logged
+
+	// VideoHosts, when not empty, are the only hosts videos are downloaded
+	// from: "abc.supabase.co" matches that host, ".supabase.co" any host
+	// under it. Empty allows any host.
+	VideoHosts []string
 
 	Concurrency   int // jobs at once in this process; default max(1, NumCPU/2)
 	EngineWorkers int // analysis goroutines per job; default NumCPU
@@ -152,4 +159,33 @@ func RedactedDatabaseURL(s string) string {
 		return "(unparsed connection string)"
 	}
 	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// ParseHosts splits a comma-separated host list.
+func ParseHosts(s string) []string {
+	var out []string
+	for _, h := range strings.Split(s, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// hostAllowed reports whether videos may be downloaded from rawURL's host.
+func hostAllowed(hosts []string, rawURL string) error {
+	if len(hosts) == 0 {
+		return nil
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return fmt.Errorf("videoUrl is not a valid URL")
+	}
+	h := strings.ToLower(u.Hostname())
+	for _, a := range hosts {
+		if h == a || (strings.HasPrefix(a, ".") && strings.HasSuffix(h, a)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("videoUrl host %q is not among the allowed video hosts (%s)", h, EnvVideoHosts)
 }

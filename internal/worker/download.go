@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"strings"
 
@@ -37,6 +38,11 @@ func download(ctx context.Context, client *http.Client, url, path string, maxByt
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		var ue *neturl.Error
+		if errors.As(err, &ue) && ue.Err != nil && (strings.Contains(ue.Err.Error(), "allowed video hosts") ||
+			strings.Contains(ue.Err.Error(), "redirect")) {
+			return permanent("download video: %v", ue.Err)
 		}
 		return fmt.Errorf("download video: %w", err)
 	}

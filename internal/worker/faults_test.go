@@ -230,7 +230,7 @@ func TestStopGracefully(t *testing.T) {
 	}
 	start = time.Now()
 	s2.Stop()
-	if d := time.Since(start); d > cfg2.Grace+5*time.Second {
+	if d := time.Since(start); d > cfg2.Grace+10*time.Second {
 		t.Errorf("Stop took %s with a %s grace period", d, cfg2.Grace)
 	}
 	r, err := GetJob(context.Background(), pool, id2)

@@ -66,6 +66,9 @@ func (w *analyzeWorker) Work(ctx context.Context, job *river.Job[AnalyzeArgs]) e
 	if err := args.Validate(); err != nil {
 		return w.fail(ctx, job, log, permanent("%v", err))
 	}
+	if err := hostAllowed(w.cfg.VideoHosts, args.VideoURL); err != nil {
+		return w.fail(ctx, job, log, permanent("%v", err))
+	}
 	if err := w.markRunning(ctx, job); err != nil {
 		// The database is unreachable: River retries the job later.
 		log.Warn("could not mark the job running", "error", err.Error())

@@ -92,7 +92,17 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 			ResponseHeaderTimeout: time.Minute,
 			MaxIdleConns:          10,
 			IdleConnTimeout:       90 * time.Second,
-		}},
+		},
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 5 {
+					return errors.New("too many redirects")
+				}
+				if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+					return fmt.Errorf("redirected to a %s: URL", req.URL.Scheme)
+				}
+				return hostAllowed(cfg.VideoHosts, req.URL.String())
+			},
+		},
 	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, s.worker); err != nil {
@@ -121,7 +131,7 @@ func NewService(ctx context.Context, cfg Config) (*Service, error) {
 
 // API returns the HTTP API of this service.
 func (s *Service) API() *API {
-	return &API{Pool: s.Pool, River: s.River, Token: s.cfg.Token, Logger: s.log}
+	return &API{Pool: s.Pool, River: s.River, Token: s.cfg.Token, VideoHosts: s.cfg.VideoHosts, Logger: s.log}
 }
 
 // Start starts working jobs (when Concurrency > 0).
