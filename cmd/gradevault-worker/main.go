@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -156,7 +157,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		err = worker.Run(ctx, cfg, false, nil)
 	}
 	if err != nil {
-		log.Error(err.Error())
+		log.Error(strings.Join(strings.Fields(err.Error()), " "))
 		return 1
 	}
 	return 0

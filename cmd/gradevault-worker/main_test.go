@@ -53,6 +53,8 @@ func TestRunErrors(t *testing.T) {
 		{"database unreachable", []string{"work"}, map[string]string{"DATABASE_URL": "postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=2",
 			"SUPABASE_URL": "http://127.0.0.1:1", "SUPABASE_KEY": key}, 1, "connect to postgres://127.0.0.1:1/db"},
 		{"migrate unreachable", []string{"migrate"}, map[string]string{"DATABASE_URL": "postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=2"}, 1, "connect to"},
+		{"rescue before timeout", []string{"work", "-job-timeout", "10m", "-rescue-after", "5m"}, map[string]string{"DATABASE_URL": "postgres://u:hunter2@127.0.0.1:1/db",
+			"SUPABASE_URL": "http://127.0.0.1:1", "SUPABASE_KEY": key}, 1, "must be at least -job-timeout"},
 		{"work with no concurrency", []string{"work", "-concurrency", "0"}, nil, 1, "-concurrency must be at least 1"},
 	}
 	for _, c := range cases {

@@ -120,6 +120,15 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// checkRescue refuses a rescue delay shorter than the job timeout (before
+// defaults are applied, so that the user's values are checked).
+func (c Config) checkRescue() error {
+	if c.RescueAfter > 0 && c.JobTimeout > 0 && c.RescueAfter < c.JobTimeout {
+		return fmt.Errorf("-rescue-after (%s) must be at least -job-timeout (%s): a job would be rescued while it still runs", c.RescueAfter, c.JobTimeout)
+	}
+	return nil
+}
+
 // CheckAddr refuses to listen beyond the loopback interface without a token.
 func (c Config) CheckAddr() error {
 	if c.Token != "" {

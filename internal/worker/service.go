@@ -68,6 +68,9 @@ func OpenPool(ctx context.Context, databaseURL string, maxConns int) (*pgxpool.P
 // NewService connects and prepares the River client. With Concurrency 0 the
 // client only inserts jobs (an API-only process).
 func NewService(ctx context.Context, cfg Config) (*Service, error) {
+	if err := cfg.checkRescue(); err != nil {
+		return nil, err
+	}
 	cfg = cfg.WithDefaults()
 	if cfg.Concurrency > 0 {
 		if err := cfg.CheckWorkers(); err != nil {
@@ -174,6 +177,9 @@ func (s *Service) Stop() {
 // when cfg.Concurrency > 0. ready, if not nil, is called with the API's
 // address once it listens (or once the workers run).
 func Run(ctx context.Context, cfg Config, serveAPI bool, ready func(addr string)) error {
+	if err := cfg.checkRescue(); err != nil {
+		return err
+	}
 	cfg = cfg.WithDefaults()
 	log := cfg.Logger
 	if serveAPI {
