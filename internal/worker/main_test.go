@@ -36,6 +36,9 @@ func TestMain(m *testing.M) {
 	if videoDir != "" {
 		os.RemoveAll(videoDir)
 	}
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
 	os.Exit(code)
 }
 
