@@ -240,3 +240,43 @@ func TestReselect(t *testing.T) {
 		}
 	}
 }
+
+// TestRechoose re-selects a scan's golden frames with other settings from
+// its measured frames: no frame is measured again, the new picks follow
+// the settings and are saved, and the golden frame files follow them.
+func TestRechoose(t *testing.T) {
+	src, truth := sample(t)
+	dir := filepath.Join(t.TempDir(), "scan-r")
+	if _, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-r", ItemType: "comic"}); err != nil {
+		t.Fatal(err)
+	}
+	_, readsBefore := video.Counts()
+	res, err := Rechoose(context.Background(), dir, RechooseOptions{Count: 3, MinGap: 20, Policy: analysis.PolicySeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, readsAfter := video.Counts()
+	// Extracting 3 golden frames decodes 3 frames (plus none for metrics).
+	if n := readsAfter - readsBefore; n != 3 {
+		t.Errorf("rechoose decoded %d frames, want only the 3 golden frames", n)
+	}
+	if len(res.GoldenFrames) != 3 || res.Settings.Count != 3 || res.Settings.MinGap != 20 || res.Settings.Policy != "seed" {
+		t.Fatalf("rechoose: %d golden frames, settings %+v", len(res.GoldenFrames), res.Settings)
+	}
+	for i, g := range res.GoldenFrameDetails {
+		if !truth.Frames[g.Frame].Hold {
+			t.Errorf("pick %d (frame %d) is not in a hold", i, g.Frame)
+		}
+		if i > 0 && g.Frame-res.GoldenFrameDetails[i-1].Frame < 20 {
+			t.Errorf("picks %d and %d closer than the gap", res.GoldenFrameDetails[i-1].Frame, g.Frame)
+		}
+	}
+	back, err := ReadResult(dir)
+	if err != nil || len(back.GoldenFrames) != 3 {
+		t.Fatalf("saved result: %v, %d golden frames", err, len(back.GoldenFrames))
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, FramesDir, "*.png"))
+	if len(pngs) != 3 {
+		t.Errorf("%d golden frame files, want 3", len(pngs))
+	}
+}
