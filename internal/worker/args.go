@@ -15,8 +15,8 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"gradevault/engine/analysis"
+	"gradevault/engine/item"
 	"gradevault/engine/library"
-	"gradevault/engine/scan"
 )
 
 // JobKind is the River kind of an analysis job.
@@ -88,10 +88,10 @@ func (a *AnalyzeArgs) Validate() error {
 	}
 	a.ItemType = strings.ToLower(strings.TrimSpace(a.ItemType))
 	if a.ItemType == "" {
-		return fmt.Errorf("itemType is required (one of %s)", strings.Join(scan.ItemTypes, ", "))
+		return fmt.Errorf("itemType is required (one of %s)", strings.Join(item.Names(), ", "))
 	}
-	if err := scan.CheckItemType(a.ItemType); err != nil {
-		return fmt.Errorf("itemType %q is unknown (one of %s)", a.ItemType, strings.Join(scan.ItemTypes, ", "))
+	if _, err := item.Parse(a.ItemType); err != nil {
+		return fmt.Errorf("itemType %q is unknown (one of %s)", a.ItemType, strings.Join(item.Names(), ", "))
 	}
 	s := a.Settings
 	if s.Mode != "" {

@@ -20,6 +20,7 @@ import (
 
 	"gradevault/engine/analysis"
 	"gradevault/engine/event"
+	"gradevault/engine/item"
 	"gradevault/engine/scan"
 	"gradevault/engine/upload"
 	"gradevault/engine/video"
@@ -112,7 +113,7 @@ func (w *analyzeWorker) Work(ctx context.Context, job *river.Job[AnalyzeArgs]) e
 	// Analyse.
 	dir := filepath.Join(tmp, "scan")
 	res, err := scan.Run(ctx, scan.Options{
-		Video: videoPath, Dir: dir, ScanID: args.ScanID, ItemType: args.ItemType,
+		Video: videoPath, Dir: dir, ScanID: args.ScanID, ItemType: item.Type(args.ItemType),
 		Analysis: args.Settings.analysisOptions(w.cfg.EngineWorkers),
 		Glint:    !args.Settings.NoGlint,
 		Sink:     prog.sink,
