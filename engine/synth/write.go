@@ -122,7 +122,7 @@ func ffmpegArgs(s Scene, t *Truth, format, out string) []string {
 	args := []string{"-hide_banner", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "bgr24",
 		"-video_size", fmt.Sprintf("%dx%d", t.StoredWidth, t.StoredHeight),
-		"-framerate", fps, "-i", "pipe:0"}
+		"-framerate", fps, "-i", "pipe:0", "-sws_flags", "bicubic+accurate_rnd+full_chroma_int+bitexact"}
 	if s.VFR {
 		// Frame n at (n + 0.3·(n mod 2))/FPS; 0.15·(1−cos πN) is 0.3 for
 		// odd N and 0 for even N (no commas, which filtergraphs would split).
