@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"gradevault/engine/safefile"
@@ -112,12 +111,3 @@ func run(out, size, only string) error {
 	return nil
 }
 
-// cpuTime returns the user+system CPU time of this process and its waited-
-// for children (ffmpeg).
-func cpuTime() time.Duration {
-	var self, kids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	d := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
-	return d(self.Utime) + d(self.Stime) + d(kids.Utime) + d(kids.Stime)
-}
