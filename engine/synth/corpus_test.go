@@ -630,4 +630,3 @@ func TestGlintSweep(t *testing.T) {
 		t.Errorf("frame %d: only %d saturated pixels around the glint at %.0f,%.0f", n, sat, g[0], g[1])
 	}
 }
-

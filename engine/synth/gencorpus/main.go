@@ -110,4 +110,3 @@ func run(out, size, only string) error {
 		count, frames, time.Since(total).Seconds(), (cpuTime() - cpuStart).Seconds())
 	return nil
 }
-
