@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"gradevault/engine/item"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 )
@@ -46,7 +47,7 @@ func RunGlint(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		dir = library.ScanDir(library.Root(*lib), *scanID)
 	}
 	prog := newProgress(stderr, false)
-	res, err := scan.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: *itemType, Video: pos[0], Glint: true, Sink: prog.handle})
+	res, err := scan.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: item.Type(*itemType), Video: pos[0], Glint: true, Sink: prog.handle})
 	if err != nil {
 		return fail(stderr, err)
 	}

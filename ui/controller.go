@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"gradevault/engine/analysis"
+	"gradevault/engine/item"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 	"gradevault/engine/upload"
@@ -250,7 +251,7 @@ func (c *controller) startAnalysis(path string) {
 	job.pump = startPump(c.do, job.model, c.live.prepare, c.live.apply)
 	c.setScreen(screenAnalysis, c.live.obj)
 
-	o := scan.Options{Video: path, Dir: dir, ScanID: id, ItemType: c.itemType, Analysis: c.analysisOptions(), Glint: true, Sink: job.model.Sink}
+	o := scan.Options{Video: path, Dir: dir, ScanID: id, ItemType: item.Type(c.itemType), Analysis: c.analysisOptions(), Glint: true, Sink: job.model.Sink}
 	c.bg.Add(1)
 	go func() {
 		defer c.bg.Done()

@@ -138,7 +138,7 @@ func entrySummary(e library.Entry) string {
 	if e.Corrupt() {
 		return "unreadable: " + e.Err.Error()
 	}
-	parts := fmt.Sprintf("%s · %s · %d golden frames", orDash(e.ItemType), humanize.Time(e.CreatedAt), e.GoldenFrames)
+	parts := fmt.Sprintf("%s · %s · %d golden frames", orDash(string(e.ItemType)), humanize.Time(e.CreatedAt), e.GoldenFrames)
 	if e.HasGlint {
 		parts += fmt.Sprintf(" · damage %s", fmtNum(e.DamageScore))
 	}

@@ -20,6 +20,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"gradevault/engine/event"
+	"gradevault/engine/item"
 )
 
 // MaxFrames is the largest number of frames Analyze accepts.
@@ -47,7 +48,7 @@ type Frame struct {
 
 // Options control Analyze.
 type Options struct {
-	ItemType string     // "comic", "card" or "toy"; "" means comic
+	ItemType item.Type  // "" means comic
 	OutDir   string     // scan folder; "" computes only and writes nothing
 	Sink     event.Sink // receives event.Progress{Phase: event.PhaseGlint}
 }
@@ -302,7 +303,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 
 // canvasSize picks the rectified image size from the reference frame: the
 // item's height in pixels (clamped) and the item type's aspect ratio.
-func canvasSize(itemType string, ref *frameState) (w, h int, landscape bool) {
+func canvasSize(itemType item.Type, ref *frameState) (w, h int, landscape bool) {
 	fw, fh := float64(ref.src.Cols()), float64(ref.src.Rows())
 	clampSide := func(v float64) float64 {
 		return math.Max(minRectifiedSide, math.Min(maxRectifiedSide, v))
@@ -333,7 +334,7 @@ func canvasSize(itemType string, ref *frameState) (w, h int, landscape bool) {
 
 // toCanvas maps a frame onto the w×h canvas: its outline quad (comic,
 // card), its bounding box (toy) or, without an outline, the whole frame.
-func toCanvas(itemType string, s *frameState, w, h int) homography {
+func toCanvas(itemType item.Type, s *frameState, w, h int) homography {
 	fw, fh := float64(s.src.Cols()), float64(s.src.Rows())
 	whole := scaleRect(-0.5, -0.5, fw-0.5, fh-0.5, w, h)
 	if !s.found {

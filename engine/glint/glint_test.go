@@ -15,6 +15,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"gradevault/engine/event"
+	"gradevault/engine/item"
 	"gradevault/engine/synth"
 )
 
@@ -33,7 +34,7 @@ func TestFindOutlineSynth(t *testing.T) {
 		s.Tilt, s.Rot0 = tc.tilt, tc.rot
 		tr := synth.TruthOf(s)
 		for _, f := range renderFrames(t, s, goldenFrames...) {
-			got, ok := FindOutline(f.Image, string(tc.item))
+			got, ok := FindOutline(f.Image, item.Type(tc.item))
 			if !ok {
 				t.Errorf("%s tilt %v frame %d: outline not found", tc.item, tc.tilt, f.Index)
 				continue
@@ -116,13 +117,13 @@ func TestAlignKnownWarp(t *testing.T) {
 // TestCrease checks that a crease stands out in the defect mask and raises
 // the damage score over the same item without it.
 func TestCrease(t *testing.T) {
-	for _, item := range []synth.Item{synth.Comic, synth.Card} {
-		t.Run(string(item), func(t *testing.T) {
-			s := synth.DefaultScene(item, 640, 480)
+	for _, it := range []synth.Item{synth.Comic, synth.Card} {
+		t.Run(string(it), func(t *testing.T) {
+			s := synth.DefaultScene(it, 640, 480)
 			s.ItemScale = 0.8
 			s.Crease = true
 			tr := synth.TruthOf(s)
-			rep, an, err := analyze(context.Background(), renderFrames(t, s, goldenFrames...), Options{ItemType: string(item)})
+			rep, an, err := analyze(context.Background(), renderFrames(t, s, goldenFrames...), Options{ItemType: item.Type(it)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +133,7 @@ func TestCrease(t *testing.T) {
 				t.Errorf("mask along the crease %.3f < 3 × rest of surface %.3f", along, rest)
 			}
 			s.Crease = false
-			clean, err := Analyze(context.Background(), renderFrames(t, s, goldenFrames...), Options{ItemType: string(item)})
+			clean, err := Analyze(context.Background(), renderFrames(t, s, goldenFrames...), Options{ItemType: item.Type(it)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,27 +6,20 @@ import (
 	"sort"
 
 	"gocv.io/x/gocv"
+
+	"gradevault/engine/item"
 )
 
-// Item types.
+// Item types, as the engine's item package names them.
 const (
-	ItemComic = "comic"
-	ItemCard  = "card"
-	ItemToy   = "toy"
+	ItemComic = item.Comic
+	ItemCard  = item.Card
+	ItemToy   = item.Toy
 )
 
 // aspect is the width/height of an upright item, 0 for items without a
 // fixed shape (toys).
-func aspect(itemType string) float64 {
-	switch itemType {
-	case ItemCard:
-		return 2.5 / 3.5
-	case ItemToy:
-		return 0
-	default:
-		return 6.625 / 10.25
-	}
-}
+func aspect(itemType item.Type) float64 { return itemType.Aspect() }
 
 // outlineWorkSize is the longest side, in pixels, of the downscaled copy the
 // outline search runs on; the corners are then refined by fitting lines to
@@ -38,7 +31,7 @@ const outlineWorkSize = 640
 // found as the best bright/contrasting quadrilateral; toys as the bounding
 // box of the largest object that differs from the background. If nothing
 // suitable is found it returns the frame's own corners and false.
-func FindOutline(img gocv.Mat, itemType string) (corners [4][2]float64, found bool) {
+func FindOutline(img gocv.Mat, itemType item.Type) (corners [4][2]float64, found bool) {
 	if img.Empty() {
 		return corners, false
 	}
@@ -185,7 +178,7 @@ type outlineCandidate struct {
 }
 
 // bestContour scores the outer contours of bin as item outlines.
-func bestContour(bin gocv.Mat, itemType string) outlineCandidate {
+func bestContour(bin gocv.Mat, itemType item.Type) outlineCandidate {
 	w, h := bin.Cols(), bin.Rows()
 	imgArea := float64(w * h)
 	contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxNone)

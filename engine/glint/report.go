@@ -1,5 +1,7 @@
 package glint
 
+import "gradevault/engine/item"
+
 // Region names, in the order reports list them.
 var RegionNames = []string{"corner_tl", "corner_tr", "corner_bl", "corner_br", "spine", "surface"}
 
@@ -58,7 +60,7 @@ type Report struct {
 	GlintFrames     []string `json:"glintFrames,omitempty"`
 	RectifiedFrames []string `json:"rectifiedFrames,omitempty"`
 	// Frames are the video frame numbers the analysis ran on.
-	Frames   []int    `json:"glintInputFrames,omitempty"`
-	ItemType string   `json:"-"`
-	Warnings []string `json:"glintWarnings,omitempty"`
+	Frames   []int     `json:"glintInputFrames,omitempty"`
+	ItemType item.Type `json:"-"`
+	Warnings []string  `json:"glintWarnings,omitempty"`
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"gradevault/engine/item"
 	"gradevault/engine/safefile"
 	"gradevault/engine/scan"
 )
@@ -54,6 +55,11 @@ func expandHome(dir string) string {
 	}
 	return filepath.Join(home, strings.TrimPrefix(dir, "~"))
 }
+
+// CacheDir is the folder, inside the library root, that keeps per-frame
+// metrics between analyses of the same video (analysis.DirCache). The
+// library's listing skips it.
+func CacheDir(root string) string { return filepath.Join(root, ".metrics-cache") }
 
 // ScanDir is the folder of scan scanID inside the library root.
 func ScanDir(root, scanID string) string {
@@ -96,7 +102,7 @@ type Entry struct {
 	ID        string    // scan ID (from result.json, else the folder name)
 	Dir       string    // scan folder
 	CreatedAt time.Time // when the scan was made (folder time if unknown)
-	ItemType  string    // comic, card, toy, or "" if not recorded
+	ItemType  item.Type // comic, card, toy, or "" if not recorded
 	// HasGlint reports whether the glint analysis ran; DamageScore is only
 	// meaningful when it did.
 	HasGlint     bool

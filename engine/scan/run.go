@@ -15,6 +15,7 @@ import (
 
 	"gradevault/engine/analysis"
 	"gradevault/engine/event"
+	"gradevault/engine/item"
 	"gradevault/engine/video"
 )
 
@@ -22,25 +23,12 @@ import (
 // and Force is not set.
 var ErrExists = errors.New("folder already holds an analysis")
 
-// ItemTypes are the kinds of item GradeVault grades.
-var ItemTypes = []string{"comic", "card", "toy"}
-
-// CheckItemType validates an item type name.
-func CheckItemType(t string) error {
-	for _, k := range ItemTypes {
-		if t == k {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown item type %q (want comic, card or toy)", t)
-}
-
 // Options describe one scan.
 type Options struct {
 	Video    string // source video; never modified
 	Dir      string // scan folder to write
 	ScanID   string
-	ItemType string // comic, card or toy
+	ItemType item.Type // comic, card or toy
 	Analysis analysis.Options
 	Glint    bool // run the glint defect analysis on the golden frames
 	Force    bool // replace an existing analysis in Dir
@@ -72,12 +60,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := CheckDir(o.Dir, o.Force); err != nil {
 		return nil, err
 	}
-	if o.ItemType == "" {
-		o.ItemType = "comic"
-	}
-	if err := CheckItemType(o.ItemType); err != nil {
+	t, err := item.Parse(string(o.ItemType))
+	if err != nil {
 		return nil, err
 	}
+	o.ItemType = t
 	sink := event.Serialise(o.Sink)
 	ao := o.Analysis
 	ao.Sink = sink
@@ -99,14 +86,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		},
 		Settings: Settings{
 			Mode: string(an.Options.Mode), MotionThreshold: an.Options.MotionThreshold,
-			MinGap: an.Options.MinGap, Count: an.Options.Count,
-			Workers: min(an.Options.Workers, len(an.Chunks)), Chunks: len(an.Chunks),
+			MinGap: an.Options.MinGap, Count: an.Options.Count, Policy: string(an.Options.Policy),
+			Workers: an.Options.Workers, Chunks: len(an.Chunks), MetricsCached: an.Cached,
 		},
-		Warnings: append([]string{}, an.Warnings...),
+		Warnings:   append([]string{}, an.Warnings...),
+		Confidence: an.Confidence,
+		Poses:      an.Poses,
 	}
 	for _, f := range an.Frames {
 		res.Frames = append(res.Frames, FrameRecord{
-			Frame: f.Index, Timestamp: f.Timestamp, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable,
+			Frame: f.Index, Timestamp: f.Timestamp, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable, PTS: f.PTS,
 		})
 	}
 	for _, p := range an.Picks {
@@ -120,7 +109,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
 	picks := make([]Pick, len(an.Picks))
 	for i, p := range an.Picks {
-		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed}
+		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed, Pose: p.Pose, Rank: p.Rank}
 	}
 	images, keep, err := extract(ctx, o.Video, o.Dir, res, picks)
 	if err != nil {
@@ -148,6 +137,8 @@ type Pick struct {
 	Frame   int
 	Relaxed bool
 	Manual  bool
+	Pose    int // still pose ID, -1 for none
+	Rank    int // sharpness rank among the still frames, 0 if not still
 }
 
 // extract decodes the picked frames, saves them as PNGs under dir/frames and
@@ -159,6 +150,8 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 		return nil, nil, err
 	}
 	defer r.Close()
+	// Identify frames by their timestamps, as the analysis saw them.
+	r.SetIndex(res.frameIndex())
 	byFrame := make(map[int]FrameRecord, len(res.Frames))
 	for _, f := range res.Frames {
 		byFrame[f.Frame] = f
@@ -209,7 +202,7 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 		res.FrameTimestamps = append(res.FrameTimestamps, fr.Timestamp)
 		res.GoldenFrameDetails = append(res.GoldenFrameDetails, GoldenFrame{
 			Frame: p.Frame, Timestamp: fr.Timestamp, Sharpness: fr.Sharpness, Motion: fr.Motion,
-			Relaxed: p.Relaxed, Manual: p.Manual, File: rels[i],
+			Relaxed: p.Relaxed, Manual: p.Manual, Pose: p.Pose, Rank: p.Rank, File: rels[i],
 		})
 	}
 	return images, keep, nil
