@@ -630,3 +630,56 @@ func TestGlintSweep(t *testing.T) {
 		t.Errorf("frame %d: only %d saturated pixels around the glint at %.0f,%.0f", n, sat, g[0], g[1])
 	}
 }
+
+// TestFramingRange checks items filling 25–90 % of the frame height, in
+// landscape and portrait frames: the item stays inside the frame, its
+// height is as asked, and the edges are where the truth says.
+func TestFramingRange(t *testing.T) {
+	for _, sz := range [][2]int{{320, 240}, {240, 320}} {
+		for _, scale := range []float64{0.25, 0.4, 0.6, 0.75, 0.9} {
+			s := Scene{Width: sz[0], Height: sz[1], FPS: 30, Item: Comic, Seed: 5, ItemScale: scale, Tilt: 6, Rot0: -2, Noise: 1}
+			c := newScript(s, 0.006)
+			c.hold(4)
+			c.sweep(5)
+			c.hold(4)
+			c.sweep(5)
+			c.hold(4)
+			s.Phases = c.ph
+			if err := s.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			tr := TruthOf(s)
+			for _, f := range tr.Frames {
+				minY, maxY := math.Inf(1), math.Inf(-1)
+				for _, p := range f.Corners {
+					if p[0] < 1 || p[1] < 1 || p[0] > float64(s.Width-2) || p[1] > float64(s.Height-2) {
+						t.Fatalf("%dx%d scale %.2f frame %d: corner %v outside the frame", s.Width, s.Height, scale, f.Index, p)
+					}
+					minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
+				}
+				if cov := (maxY - minY) / float64(s.Height); cov < 0.9*scale || cov > 1.05*scale {
+					t.Errorf("%dx%d scale %.2f frame %d: item covers %.3f of the height", s.Width, s.Height, scale, f.Index, cov)
+				}
+			}
+			if scale < 0.4 {
+				continue // the paper border is under 3 px wide
+			}
+			// Just inside each edge's midpoint is the bright paper border,
+			// just outside the dark table.
+			m := Render(s, 2)
+			cs := tr.Frames[2].Corners
+			for e := range 4 {
+				a, b := cs[e], cs[(e+1)%4]
+				px, py := (a[0]+b[0])/2, (a[1]+b[1])/2
+				nx, ny := b[1]-a[1], -(b[0] - a[0]) // outward for clockwise corners
+				l := math.Hypot(nx, ny)
+				nx, ny = nx/l, ny/l
+				in, out := grey(m, px-1.6*nx, py-1.6*ny), grey(m, px+2*nx, py+2*ny)
+				if in-out < 60 {
+					t.Errorf("%dx%d scale %.2f edge %d: inside %.0f outside %.0f", s.Width, s.Height, scale, e, in, out)
+				}
+			}
+			m.Close()
+		}
+	}
+}
