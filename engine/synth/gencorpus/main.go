@@ -73,12 +73,13 @@ func run(out, size, only string) error {
 		return err
 	}
 	total, cpuStart := time.Now(), cpuTime()
+	found := map[string]bool{}
 	frames, count := 0, 0
 	for _, e := range synth.CorpusAt(w, h) {
 		if len(want) > 0 && !want[e.Name] {
 			continue
 		}
-		delete(want, e.Name)
+		found[e.Name] = true
 		start, cpu0 := time.Now(), cpuTime()
 		path := filepath.Join(out, e.File)
 		tr, err := synth.Write(path, e.Scene)
@@ -104,7 +105,9 @@ func run(out, size, only string) error {
 		count++
 	}
 	for n := range want {
-		return fmt.Errorf("no corpus entry named %q", n)
+		if !found[n] {
+			return fmt.Errorf("no corpus entry named %q", n)
+		}
 	}
 	fmt.Printf("wrote %d videos, %d frames in %.1f s wall, %.1f s CPU (this process and ffmpeg)\n",
 		count, frames, time.Since(total).Seconds(), (cpuTime() - cpuStart).Seconds())
