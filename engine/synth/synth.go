@@ -202,6 +202,11 @@ type Scene struct {
 	Rotation int
 
 	Codec Codec // "" → CodecH264
+	// CRF is the lossy codecs' constant rate factor (0 → 14 for H.264, 18
+	// for HEVC: visually near-lossless). Phones compress harder (about 23–28),
+	// which smears noise into blotches and blocks. 0..51; ignored by
+	// CodecLossless.
+	CRF int
 
 	// VFR writes a variable-frame-rate file: frame n is stamped at
 	// (n + 0.3·(n mod 2))/FPS seconds instead of n/FPS. The frame timestamps
@@ -347,6 +352,8 @@ func (s Scene) Validate() error {
 		return bad("unknown codec %q", s.Codec)
 	case s.Noise < 0 || s.Noise > 50:
 		return bad("noise %v out of range [0, 50]", s.Noise)
+	case s.CRF < 0 || s.CRF > 51:
+		return bad("crf %d out of range [0, 51]", s.CRF)
 	case s.ShotNoise < 0 || s.ShotNoise > 5:
 		return bad("shot noise %v out of range [0, 5]", s.ShotNoise)
 	case s.Grain < 0 || s.Grain > 3:
