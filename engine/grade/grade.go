@@ -58,12 +58,12 @@ const Scale = "GradeVault's own scale — not a PSA/CGC/BGS grade"
 
 // Defect is one named, located defect of the defect analysis.
 type Defect struct {
-	Kind     string     `json:"kind"`   // crease, corner_wear, dent, scratch, unknown
-	Region   string     `json:"region"` // corner_tl, edge_top, spine, surface, …
-	BBox     [4]float64 `json:"bbox"`   // x, y, w, h in rectified pixels
+	Kind     string       `json:"kind"`               // crease, corner_wear, dent, scratch, unknown
+	Region   string       `json:"region"`             // corner_tl, edge_top, spine, surface, …
+	BBox     [4]float64   `json:"bbox"`               // x, y, w, h in rectified pixels
 	Polyline [][2]float64 `json:"polyline,omitempty"` // rectified pixels
-	Severity float64 `json:"severity"` // 0–1
-	LengthMM float64 `json:"length_mm,omitempty"`
+	Severity float64      `json:"severity"`           // 0–1
+	LengthMM float64      `json:"length_mm,omitempty"`
 }
 
 // Input is the evidence a grade is computed from.
