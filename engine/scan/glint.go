@@ -28,6 +28,7 @@ func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, s
 	for _, w := range rep.Warnings {
 		sink.Emit(event.Warning{Message: w})
 	}
+	applyGrade(res, images, nil)
 	res.Timings.GlintSeconds = time.Since(start).Seconds()
 	return nil
 }

@@ -69,6 +69,7 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 		res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool { return slices.Contains(res.Report.Warnings, w) })
 	}
 	res.Report = nil
+	res.Centering, res.Subgrades = nil, nil
 	res.Timings.GlintSeconds = 0
 	if o.Glint {
 		if err := runGlint(ctx, dir, res, images, sink); err != nil {

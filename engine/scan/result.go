@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"gradevault/engine/centering"
 	"gradevault/engine/glint"
+	"gradevault/engine/grade"
 	"gradevault/engine/item"
 	"gradevault/engine/safefile"
 )
@@ -33,6 +35,10 @@ type Result struct {
 	Settings           Settings      `json:"settings"`
 	Warnings           []string      `json:"warnings"`
 	Timings            Timings       `json:"timings"`
+	// Centering is the printed border's centering (cards, bordered
+	// covers); Subgrades the grades computed after the glint analysis.
+	Centering *centering.Result `json:"centering,omitempty"`
+	Subgrades *grade.Subgrades  `json:"subgrades,omitempty"`
 	*glint.Report
 }
 
