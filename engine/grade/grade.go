@@ -307,7 +307,11 @@ func centeringGrade(in Input) Subgrade {
 		if ce.Manual {
 			sg.Evidence = append(sg.Evidence, "guide lines set by hand")
 		} else {
-			c.cap(ce.Confidence, fmt.Sprintf("centering measured with confidence %.2f", ce.Confidence))
+			if ce.Confidence < 0.9 {
+				c.cap(ce.Confidence, fmt.Sprintf("centering measured with confidence %.2f", ce.Confidence))
+			} else {
+				c.v = math.Min(c.v, ce.Confidence)
+			}
 			c.reasons = append(c.reasons, ce.Reasons...)
 		}
 		if !in.OutlineFound {

@@ -238,3 +238,11 @@ func Regrade(dir string, c *centering.Result) (*Result, error) {
 	}
 	return res, nil
 }
+
+// GradeOf computes the sub-grades of a result from what it holds (for
+// results saved before sub-grades existed).
+func GradeOf(res *Result) *grade.Subgrades { return grade.Compute(gradeInput(res)) }
+
+// DefectsOf returns the named defects of a result's defect analysis, or
+// nil when the analysis names none.
+func DefectsOf(res *Result) []grade.Defect { return gradeInput(res).Defects }
