@@ -21,7 +21,7 @@ import (
 
 // Options configure Run.
 type Options struct {
-	Version   string // shown in the header
+	Version   string    // shown in the header
 	OpenVideo string    // analyse this video as soon as the window opens
 	ItemType  item.Type // the item type to start with ("" → comic)
 }

@@ -103,8 +103,8 @@ type builder struct {
 
 // jpeg is a downscaled image ready for the PDF.
 type jpeg struct {
-	data        []byte
-	w, h        int // pixels of the JPEG
+	data         []byte
+	w, h         int // pixels of the JPEG
 	origW, origH int
 }
 
