@@ -9,7 +9,7 @@ VERSION  := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS  := -X main.version=$(VERSION)
 # Debian/Ubuntu packages needed to build, test and see the window headless.
 DEBS     := libopencv-dev libgl1-mesa-dev xorg-dev pkg-config gcc g++ \
-            xvfb xauth imagemagick ffmpeg
+            xvfb xauth imagemagick ffmpeg poppler-utils
 FYNE_CLI_VERSION := v1.7.4
 FYNE_CLI := fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)
 # Where `go install` puts the fyne CLI (GOBIN, else GOPATH/bin); for recipes.
