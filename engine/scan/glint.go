@@ -13,13 +13,19 @@ import (
 // runGlint runs the glint analysis on the golden frames (images, in the
 // order of res.GoldenFrameDetails) and stores its report in res.
 func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
+	return runGlintWith(ctx, dir, res, images, sink, nil)
+}
+
+// runGlintWith is runGlint with the reference frame's outline set by hand
+// (nil: detected).
+func runGlintWith(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink, outline *[4][2]float64) error {
 	start := time.Now()
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseGlint})
 	frames := make([]glint.Frame, len(images))
 	for i, m := range images {
 		frames[i] = glint.Frame{Index: res.GoldenFrameDetails[i].Frame, Image: m}
 	}
-	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: dir, Sink: sink})
+	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: dir, Sink: sink, Outline: outline})
 	if err != nil {
 		return err
 	}
@@ -28,7 +34,7 @@ func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, s
 	for _, w := range rep.Warnings {
 		sink.Emit(event.Warning{Message: w})
 	}
-	applyGrade(res, images, nil)
+	applyGrade(res, images, outline)
 	res.Timings.GlintSeconds = time.Since(start).Seconds()
 	return nil
 }
