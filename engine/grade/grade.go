@@ -84,6 +84,10 @@ type Input struct {
 	// a negative number when it does not report one.
 	AnalysisConfidence float64
 	NoAnalysis         bool // the defect analysis did not run
+	// SelectionLevel is the frame selection's confidence ("high",
+	// "medium", "low"; "" when unknown) and SelectionReasons its reasons.
+	SelectionLevel   string
+	SelectionReasons []string
 }
 
 // Subgrade is one graded aspect.
@@ -197,6 +201,12 @@ func analysisConfidence(in Input) confidence {
 	}
 	if in.MaxResidualPx > 1.5 {
 		c.scale(0.7, fmt.Sprintf("alignment is loose (%.1f px residual)", in.MaxResidualPx))
+	}
+	switch in.SelectionLevel {
+	case "low":
+		c.cap(0.3, "frame selection: "+strings.Join(in.SelectionReasons, "; "))
+	case "medium":
+		c.cap(0.7, "frame selection: "+strings.Join(in.SelectionReasons, "; "))
 	}
 	if in.AnalysisConfidence >= 0 {
 		c.cap(in.AnalysisConfidence, fmt.Sprintf("the defect analysis reports confidence %.2f", in.AnalysisConfidence))

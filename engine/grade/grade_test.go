@@ -60,6 +60,12 @@ func TestCompute(t *testing.T) {
 			in.RegionScores = map[string]float64{"corner_tl": 12, "corner_tr": 40, "corner_bl": 5, "corner_br": 8, "spine": 16, "surface": 4}
 			return in
 		}, want{5, 8, 9.5, 0, 6, 0.55, 0.6, "worst region corner_tr scores 40.0/100", "region scores"}},
+		{"selection says re-film", func() Input {
+			in := good(item.Card)
+			in.SelectionLevel, in.SelectionReasons = "low", []string{"no still frame"}
+			in.Centering = centred(50, 50)
+			return in
+		}, want{10, 10, 10, 10, 10, 0, 0.3, "no defect found", "frame selection: no still frame"}},
 		{"outline not found", func() Input {
 			in := good(item.Card)
 			in.OutlineFound = false

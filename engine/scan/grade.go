@@ -69,7 +69,8 @@ func centeringOptions(res *Result) centering.Options {
 
 // gradeInput collects the evidence for the sub-grades from a result.
 func gradeInput(res *Result) grade.Input {
-	in := grade.Input{ItemType: res.ItemType, Centering: res.Centering, AnalysisConfidence: -1}
+	in := grade.Input{ItemType: res.ItemType, Centering: res.Centering, AnalysisConfidence: -1,
+		SelectionLevel: string(res.Confidence.Level), SelectionReasons: res.Confidence.Reasons}
 	for _, g := range res.GoldenFrameDetails {
 		in.Picks++
 		if g.Relaxed {
