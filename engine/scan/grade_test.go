@@ -13,12 +13,15 @@ import (
 	"gradevault/engine/synth/synthtest"
 )
 
-// TestRunGradesCard: a card scan gets a centering (the generator's card
-// border is printed evenly: 50/50) and sub-grades with evidence.
+// TestRunGradesCard: the corpus's card with a printed border of known
+// widths (60/40 left/right, 50/50 top/bottom), scanned end to end from its
+// video, gets its centering within ±2 points and sub-grades with evidence.
 func TestRunGradesCard(t *testing.T) {
-	s := synth.DefaultScene(synth.Card, 640, 480)
-	s.ItemScale = 0.8
-	src, _ := synthtest.Video(t, s)
+	e, ok := synth.CorpusEntryNamed("card-centering", 640, 480)
+	if !ok {
+		t.Fatal("no card-centering corpus entry")
+	}
+	src, truth := synthtest.Corpus(t, e)
 	dir := filepath.Join(t.TempDir(), "card")
 	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "card", ItemType: "card", Glint: true})
 	if err != nil {
@@ -34,8 +37,8 @@ func TestRunGradesCard(t *testing.T) {
 	}
 	t.Logf("centering %s %s (%.1f/%.1f), borders %.2f %.2f %.2f %.2f mm, confidence %.2f %q",
 		c.LRLabel, c.TBLabel, c.LR, c.TB, c.LeftMM, c.RightMM, c.TopMM, c.BottomMM, c.Confidence, c.Reasons)
-	if math.Abs(c.LR-50) > 3 || math.Abs(c.TB-50) > 3 {
-		t.Errorf("centering %.1f/%.1f, the generated card is 50/50", c.LR, c.TB)
+	if math.Abs(c.LR-truth.CenteringLR[0]) > 2 || math.Abs(c.TB-truth.CenteringTB[0]) > 2 {
+		t.Errorf("centering %.1f/%.1f, the generated card is %.1f/%.1f", c.LR, c.TB, truth.CenteringLR[0], truth.CenteringTB[0])
 	}
 	sg := back.Subgrades
 	if sg == nil || sg.Scale != grade.Scale || !sg.Centering.Available || !sg.Overall.Available {
