@@ -43,6 +43,16 @@ type Options struct {
 	Version string
 	// Now stamps the report (zero: time.Now); tests fix it.
 	Now time.Time
+	// Links, when set, are the public links to print (an upload predicts
+	// them before sending); nil reads them from upload.json.
+	Links *Links
+}
+
+// Links are a scan's public URLs.
+type Links struct {
+	Result string   // result.json
+	Report string   // report.pdf
+	Frames []string // golden frames, in order
 }
 
 // Image sizes (longest side, pixels) and JPEG quality: enough for print at
@@ -694,18 +704,27 @@ func (b *builder) regions() {
 }
 
 func (b *builder) links() {
-	st := b.state
-	if st == nil || st.ResultURL == "" {
+	l := b.o.Links
+	if l == nil {
+		st := b.state
+		if st == nil || st.ResultURL == "" {
+			return
+		}
+		l = &Links{Result: st.ResultURL}
+		for _, o := range st.Objects {
+			if o.URL != "" && o.State == library.StateUploaded && strings.HasPrefix(o.File, scan.FramesDir+"/") {
+				l.Frames = append(l.Frames, o.URL)
+			}
+			if o.File == File && o.URL != "" {
+				l.Report = o.URL
+			}
+		}
+		sort.Strings(l.Frames)
+	}
+	if l.Result == "" {
 		return
 	}
 	p := b.pdf
-	var urls []string
-	for _, o := range st.Objects {
-		if o.URL != "" && o.State == library.StateUploaded && strings.HasPrefix(o.File, scan.FramesDir+"/") {
-			urls = append(urls, o.URL)
-		}
-	}
-	sort.Strings(urls)
 	b.ensure(20)
 	b.heading("Public links")
 	p.SetFont("Helvetica", "", 8)
@@ -716,8 +735,11 @@ func (b *builder) links() {
 		b.color(accent)
 		p.CellFormat(contentW-28, 4.2, b.tr(u), "", 1, "L", false, 0, u)
 	}
-	link("result.json", st.ResultURL)
-	for i, u := range urls {
+	link("result.json", l.Result)
+	if l.Report != "" {
+		link("this report", l.Report)
+	}
+	for i, u := range l.Frames {
 		link(fmt.Sprintf("golden frame %d", i+1), u)
 	}
 	b.color(ink)

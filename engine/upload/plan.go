@@ -18,6 +18,7 @@ import (
 
 	"gradevault/engine/glint"
 	"gradevault/engine/library"
+	"gradevault/engine/report"
 	"gradevault/engine/scan"
 )
 
@@ -89,6 +90,8 @@ func contentType(name string) string {
 		return "image/jpeg"
 	case ".json":
 		return TypeJSON
+	case ".pdf":
+		return "application/pdf"
 	}
 	return "application/octet-stream"
 }
@@ -156,6 +159,10 @@ func makePlan(dir string, cfg Config) (*plan, error) {
 		}
 		required(g.GlintFrames...)
 		required(g.RectifiedFrames...)
+	}
+	// The grading report, written just before (see writeReport).
+	if writeReport(dir, cfg, id) == nil {
+		refs = append(refs, ref{report.File, true})
 	}
 	for _, rf := range refs {
 		if err := add(rf.rel, rf.optional); err != nil {
@@ -293,4 +300,28 @@ func uploadedResult(local *scan.Result, urls map[string]string) ([]byte, error) 
 		return nil, err
 	}
 	return append(out, '\n'), nil
+}
+
+// writeReport writes the scan's report.pdf, with the public links it will
+// have once uploaded, when there is none or result.json changed since it
+// was written; an unchanged scan keeps its report (and it is not sent
+// again: PDF bytes are not reproducible from run to run).
+func writeReport(dir string, cfg Config, id string) error {
+	st, err := os.Stat(filepath.Join(dir, scan.ResultFile))
+	if err != nil {
+		return err
+	}
+	if rs, err := os.Stat(filepath.Join(dir, report.File)); err == nil && !rs.ModTime().Before(st.ModTime()) {
+		return nil
+	}
+	r, err := scan.ReadResult(dir)
+	if err != nil {
+		return err
+	}
+	links := &report.Links{Result: cfg.PublicURL(id + "/" + scan.ResultFile), Report: cfg.PublicURL(id + "/" + report.File)}
+	for _, f := range r.GoldenFrames {
+		links.Frames = append(links.Frames, cfg.PublicURL(id+"/"+f))
+	}
+	_, err = report.Write(dir, report.Options{Now: st.ModTime().UTC(), Links: links})
+	return err
 }

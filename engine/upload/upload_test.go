@@ -38,6 +38,7 @@ func testConfig(srv *fakestorage.Server) Config {
 func expectedFiles(withGlint bool) []string {
 	files := []string{
 		"frames/golden_frame_01_f00012.png", "frames/golden_frame_02_f00040.png", "frames/golden_frame_03_f00097.png",
+		"report.pdf", // written by the upload itself
 	}
 	if withGlint {
 		files = append(files, "defect_mask.png", "variance_heatmap.png", "defect_overlay.png")
@@ -113,7 +114,7 @@ func TestUploadFull(t *testing.T) {
 			for _, f := range expectedFiles(withGlint) {
 				o, _ := srv.Object("analysis-images", id+"/"+f)
 				local, _ := os.ReadFile(filepath.Join(dir, f))
-				if o.ContentType != "image/png" || string(o.Data) != string(local) {
+				if o.ContentType != contentType(f) || string(o.Data) != string(local) {
 					t.Errorf("%s: content type %q, %d bytes (local %d)", f, o.ContentType, len(o.Data), len(local))
 				}
 			}
