@@ -61,7 +61,7 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
-	$(GO) test -tags matprofile -run NoMatLeak -timeout 10m ./engine/analysis ./engine/glint ./engine/scan ./engine/synth
+	$(GO) test -tags matprofile -run NoMatLeak -timeout 10m ./engine/analysis ./engine/glint ./engine/scan ./engine/synth ./engine/centering ./engine/report
 
 ## bench: speed and memory benchmarks (1080p and 4K videos are generated)
 bench: deps
