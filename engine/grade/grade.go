@@ -83,7 +83,10 @@ type Input struct {
 	// AnalysisConfidence is the defect analysis's own confidence (0–1), or
 	// a negative number when it does not report one.
 	AnalysisConfidence float64
-	NoAnalysis         bool // the defect analysis did not run
+	// AnalysisReasons are the defect analysis's reasons for doubt (each
+	// caps confidence at 0.6).
+	AnalysisReasons []string
+	NoAnalysis      bool // the defect analysis did not run
 	// SelectionLevel is the frame selection's confidence ("high",
 	// "medium", "low"; "" when unknown) and SelectionReasons its reasons.
 	SelectionLevel   string
@@ -207,6 +210,9 @@ func analysisConfidence(in Input) confidence {
 		c.cap(0.3, "frame selection: "+strings.Join(in.SelectionReasons, "; "))
 	case "medium":
 		c.cap(0.7, "frame selection: "+strings.Join(in.SelectionReasons, "; "))
+	}
+	if len(in.AnalysisReasons) > 0 {
+		c.cap(0.6, "defect analysis: "+strings.Join(in.AnalysisReasons, "; "))
 	}
 	if in.AnalysisConfidence >= 0 {
 		c.cap(in.AnalysisConfidence, fmt.Sprintf("the defect analysis reports confidence %.2f", in.AnalysisConfidence))

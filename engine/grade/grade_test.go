@@ -66,6 +66,12 @@ func TestCompute(t *testing.T) {
 			in.Centering = centred(50, 50)
 			return in
 		}, want{10, 10, 10, 10, 10, 0, 0.3, "no defect found", "frame selection: no still frame"}},
+		{"defect analysis in doubt", func() Input {
+			in := good(item.Comic)
+			in.AnalysisReasons = []string{"frame 120 does not match the others"}
+			in.Defects = []Defect{{Kind: "crease", Region: "surface", Severity: 0.2}, {Kind: "corner_wear", Region: "corner_tl", Severity: 0.3}}
+			return in
+		}, want{8, 10, 8.5, 0, 8.5, 0.55, 0.6, "#2 corner wear in corner_tl", "frame 120 does not match"}},
 		{"outline not found", func() Input {
 			in := good(item.Card)
 			in.OutlineFound = false

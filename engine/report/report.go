@@ -591,12 +591,16 @@ func regionNames(m map[string]float64) []string {
 // x1, y1) of the rectified item, for drawing them; regions not listed
 // here are listed but not drawn.
 var regionFractions = map[string][4]float64{
-	"corner_tl": {0, 0, .18, .15},
-	"corner_tr": {.82, 0, 1, .15},
-	"corner_bl": {0, .85, .18, 1},
-	"corner_br": {.82, .85, 1, 1},
-	"spine":     {0, .15, .12, .85},
-	"surface":   {.15, .15, .85, .85},
+	"corner_tl":   {0, 0, .18, .15},
+	"corner_tr":   {.82, 0, 1, .15},
+	"corner_bl":   {0, .85, .18, 1},
+	"corner_br":   {.82, .85, 1, 1},
+	"spine":       {0, .15, .12, .85},
+	"surface":     {.15, .15, .85, .85},
+	"edge_top":    {.18, 0, .82, .1},
+	"edge_bottom": {.18, .9, .82, 1},
+	"edge_left":   {0, .13, .12, .87},
+	"edge_right":  {.88, .13, 1, .87},
 }
 
 // regionBox is a region's rectangle (x, y, w, h) on a w×h rectified item.

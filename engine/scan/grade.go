@@ -106,8 +106,10 @@ func gradeInput(res *Result) grade.Input {
 		var extra struct {
 			Defects    json.RawMessage `json:"defects"`
 			Confidence json.RawMessage `json:"confidence"`
+			Reasons    []string        `json:"glintConfidenceReasons"`
 		}
 		if json.Unmarshal(raw, &extra) == nil {
+			in.AnalysisReasons = extra.Reasons
 			if len(extra.Defects) > 0 && string(extra.Defects) != "null" {
 				in.Defects = ParseDefects(extra.Defects)
 			}
@@ -130,10 +132,11 @@ func gradeInput(res *Result) grade.Input {
 	return in
 }
 
-// ParseDefects reads the defect analysis's `defects` list. It accepts a
-// bbox as [x, y, w, h], as {x, y, w, h} (or width/height) or as {px: …},
-// and a polyline as [[x, y], …] or {px: […]}; unknown shapes are left
-// empty rather than failing.
+// ParseDefects reads the defect analysis's `defects` list. It accepts
+// `bboxPx` as [x0, y0, x1, y1], a `bbox` as [x, y, w, h], as {x, y, w, h}
+// (or width/height) or as {px: …}, and a polyline (`polylinePx` or
+// `polyline`) as [[x, y], …] or {px: […]}; unknown shapes are left empty
+// rather than failing.
 func ParseDefects(raw json.RawMessage) []grade.Defect {
 	var items []struct {
 		Kind     string          `json:"kind"`
@@ -158,7 +161,13 @@ func ParseDefects(raw json.RawMessage) []grade.Defect {
 		if d.Kind == "" {
 			d.Kind = "unknown"
 		}
-		d.BBox = parseBBox(firstRaw(it.BBoxPx, it.BBox))
+		if len(it.BBoxPx) > 0 && string(it.BBoxPx) != "null" {
+			// The defect analysis's bboxPx is x0, y0, x1, y1.
+			b := parseBBox(it.BBoxPx)
+			d.BBox = [4]float64{b[0], b[1], b[2] - b[0], b[3] - b[1]}
+		} else {
+			d.BBox = parseBBox(it.BBox)
+		}
 		d.Polyline = parsePolyline(firstRaw(it.PolyPx, it.Polyline))
 		out = append(out, d)
 	}

@@ -73,9 +73,10 @@ func TestParseDefects(t *testing.T) {
 	raw := json.RawMessage(`[
 	 {"kind":"crease","region":"surface","bbox":[10,20,30,40],"polyline":[[1,2],[3,4]],"severity":0.5,"length_mm":42},
 	 {"kind":"corner_wear","region":"corner_br","bbox":{"px":{"x":1,"y":2,"w":3,"h":4},"mm":{"x":0.1}},"polyline":{"px":[[5,6]]},"severity":0.7},
-	 {"region":"surface","bbox":{"x":5,"y":6,"width":7,"height":8},"severity":0.1}]`)
+	 {"region":"surface","bbox":{"x":5,"y":6,"width":7,"height":8},"severity":0.1},
+	 {"kind":"crease","region":"surface","bboxPx":[10,20,40,60],"bboxMm":[1,2,4,6],"polylinePx":[[10,20],[40,60]],"lengthPx":50,"length_mm":5,"severity":0.8,"frames":[1,2]}]`)
 	d := ParseDefects(raw)
-	if len(d) != 3 || d[0].BBox != [4]float64{10, 20, 30, 40} || len(d[0].Polyline) != 2 || d[0].LengthMM != 42 ||
+	if len(d) != 4 || d[3].BBox != [4]float64{10, 20, 30, 40} || len(d[3].Polyline) != 2 || d[3].LengthMM != 5 || d[0].BBox != [4]float64{10, 20, 30, 40} || len(d[0].Polyline) != 2 || d[0].LengthMM != 42 ||
 		d[1].BBox != [4]float64{1, 2, 3, 4} || len(d[1].Polyline) != 1 || d[2].BBox != [4]float64{5, 6, 7, 8} || d[2].Kind != "unknown" {
 		t.Fatalf("parsed %+v", d)
 	}
