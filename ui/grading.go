@@ -52,7 +52,7 @@ func newGradingPanel(r *reviewScreen) *gradingPanel {
 	g.overall = widget.NewLabel("")
 	g.overall.TextStyle = fyne.TextStyle{Bold: true}
 	g.overall.Wrapping = fyne.TextWrapWord
-	g.table = container.NewGridWithColumns(3)
+	g.table = container.NewVBox()
 	g.outlineC = container.NewStack()
 	g.rerun = widget.NewButtonWithIcon("Re-run with this outline", theme.ViewRefreshIcon(), g.reoutline)
 	g.rerun.Disable()
@@ -98,17 +98,15 @@ func (g *gradingPanel) update(res *scan.Result) {
 	}
 	g.table.Objects = nil
 	for _, s := range sub.List()[:4] {
-		name := widget.NewLabel(strings.ToUpper(s.Name[:1]) + s.Name[1:])
-		gr := widget.NewLabel("n/a")
+		gr := "n/a"
 		if s.Available {
-			gr.SetText(gradeText(s.Grade, s.Low))
+			gr = gradeText(s.Grade, s.Low) + " · " + s.ConfidenceLabel
 		}
-		ev := widget.NewLabel(s.ConfidenceLabel + ": " + strings.Join(s.Evidence, "; "))
+		head := widget.NewLabelWithStyle(strings.ToUpper(s.Name[:1])+s.Name[1:]+": "+gr, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		ev := widget.NewLabel(strings.Join(s.Evidence, "; "))
 		ev.Wrapping = fyne.TextWrapWord
 		ev.Importance = widget.LowImportance
-		g.table.Add(name)
-		g.table.Add(gr)
-		g.table.Add(ev)
+		g.table.Add(container.NewVBox(head, ev))
 	}
 	g.table.Refresh()
 	g.showCentering(res)
