@@ -2,6 +2,9 @@ package scan
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -11,7 +14,8 @@ import (
 )
 
 // runGlint runs the glint analysis on the golden frames (images, in the
-// order of res.GoldenFrameDetails) and stores its report in res.
+// order of res.GoldenFrameDetails) and stores its report in res. Its images
+// go to the staging folder of dir; save moves them into place.
 func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
 	return runGlintWith(ctx, dir, res, images, sink, nil)
 }
@@ -20,12 +24,16 @@ func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, s
 // (nil: detected).
 func runGlintWith(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink, outline *[4][2]float64) error {
 	start := time.Now()
+	staged := filepath.Join(dir, stagingDir)
+	if err := os.RemoveAll(staged); err != nil {
+		return fmt.Errorf("clear %s: %w", staged, err)
+	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseGlint})
 	frames := make([]glint.Frame, len(images))
 	for i, m := range images {
 		frames[i] = glint.Frame{Index: res.GoldenFrameDetails[i].Frame, Image: m}
 	}
-	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: dir, Sink: sink, Outline: outline})
+	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: staged, Sink: sink, Outline: outline})
 	if err != nil {
 		return err
 	}

@@ -60,11 +60,7 @@ func Reoutline(ctx context.Context, dir string, corners [4][2]float64, o Reoutli
 	if err := runGlintWith(ctx, dir, res, images, sink, &corners); err != nil {
 		return nil, err
 	}
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := WriteResult(dir, res); err != nil {
+	if err := save(ctx, dir, res, sink); err != nil {
 		return nil, err
 	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})

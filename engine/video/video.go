@@ -261,11 +261,25 @@ const grabAhead = 32
 // frame a seek lands on by its timestamp and is exact on any stream:
 // variable frame rate, dropped and duplicated timestamps, B-frames. Without
 // one, Seek decodes from the start of the file (exact, but slow).
+//
+// A timestamp that does not increase (OpenCV reports 0 for the frames it
+// flushes out of the decoder at the end of the stream) identifies
+// nothing: such frames are reached by decoding forward from one that does.
 func (r *Reader) SetIndex(pts []float64) {
-	r.index = pts
-	if len(pts) > 0 {
-		r.info.Frames = len(pts)
+	if len(pts) == 0 {
+		r.index = nil
+		return
 	}
+	r.index = make([]float64, len(pts))
+	last := math.Inf(-1)
+	for i, v := range pts {
+		if math.IsNaN(v) || v <= last {
+			r.index[i] = math.NaN()
+			continue
+		}
+		r.index[i], last = v, v
+	}
+	r.info.Frames = len(pts)
 }
 
 // Seek positions the reader so that the next Read returns frame n: the
@@ -331,7 +345,7 @@ func (r *Reader) grab(k int) error {
 	}
 	r.vc.Grab(k)
 	r.next += k
-	if len(r.index) > 0 {
+	if len(r.index) > 0 && !math.IsNaN(r.index[r.next-1]) {
 		if j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec)); !ok || j != r.next-1 {
 			return fmt.Errorf("seek to frame %d: %w", r.next, ErrNoFrame)
 		}
@@ -348,16 +362,18 @@ func (r *Reader) lookup(ms float64) (int, bool) {
 	}
 	best, bestD := -1, math.Inf(1)
 	for i, v := range idx {
-		if d := math.Abs(v - ms); d < bestD {
+		if d := math.Abs(v - ms); d < bestD { // NaN (unknown) never wins
 			best, bestD = i, d
 		}
 	}
-	gap := math.Inf(1)
-	if best > 0 {
-		gap = math.Abs(idx[best] - idx[best-1])
+	if best < 0 {
+		return 0, false
 	}
-	if best+1 < len(idx) {
-		gap = math.Min(gap, math.Abs(idx[best+1]-idx[best]))
+	gap := math.Inf(1)
+	for _, j := range []int{best - 1, best + 1} {
+		if j >= 0 && j < len(idx) && !math.IsNaN(idx[j]) {
+			gap = math.Min(gap, math.Abs(idx[j]-idx[best]))
+		}
 	}
 	if bestD > gap/4 || bestD > 20 {
 		return 0, false
