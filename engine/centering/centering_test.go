@@ -75,22 +75,26 @@ func renderScene(t *testing.T, s cardSpec, seed uint64) (gocv.Mat, [4]float64) {
 	tex, widths := renderCardTexture(s, tw, th, seed)
 	defer tex.Close()
 
-	// Table.
-	frame := gocv.NewMatWithSize(s.frameH, s.frameW, gocv.MatTypeCV8UC3)
-	p, _ := frame.DataPtrUint8()
-	r := rand.New(rand.NewPCG(seed, 11))
-	for y := 0; y < s.frameH; y++ {
-		for x := 0; x < s.frameW; x++ {
-			o := (y*s.frameW + x) * 3
+	// Table: wood grain (light) or a dark mat, drawn at a quarter of the
+	// size and enlarged (cheap, also under the race detector).
+	tw4, th4 := s.frameW/4, s.frameH/4
+	small := gocv.NewMatWithSize(th4, tw4, gocv.MatTypeCV8UC3)
+	p, _ := small.DataPtrUint8()
+	for y := 0; y < th4; y++ {
+		for x := 0; x < tw4; x++ {
+			o := (y*tw4 + x) * 3
 			if s.dark {
-				v := 28 + 6*math.Sin(float64(x)*0.05+float64(y)*0.02)
+				v := 28 + 6*math.Sin(float64(x)*0.2+float64(y)*0.08)
 				p[o], p[o+1], p[o+2] = uint8(v+4), uint8(v), uint8(v)
 			} else {
-				grain := 12 * math.Sin(float64(y)*0.09+3*math.Sin(float64(x)*0.013))
+				grain := 12 * math.Sin(float64(y)*0.36+3*math.Sin(float64(x)*0.052))
 				p[o], p[o+1], p[o+2] = uint8(120+grain), uint8(160+grain), uint8(200+grain)
 			}
 		}
 	}
+	frame := gocv.NewMat()
+	gocv.Resize(small, &frame, image.Pt(s.frameW, s.frameH), 0, 0, gocv.InterpolationLinear)
+	small.Close()
 	// Card corners in 3-D (centred, z=0), tilted about the x axis, projected
 	// with a pinhole of focal length 1.1×frame width, then rotated in plane.
 	f := 1.1 * float64(s.frameW)
@@ -122,16 +126,32 @@ func renderScene(t *testing.T, s cardSpec, seed uint64) (gocv.Mat, [4]float64) {
 	wmask := gocv.NewMat()
 	defer wmask.Close()
 	gocv.WarpPerspectiveWithParams(mask, &wmask, M, image.Pt(s.frameW, s.frameH), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
-	wp, _ := warped.DataPtrUint8()
-	mp, _ := wmask.DataPtrUint8()
-	for i, a := range mp {
-		af := float64(a) / 255
-		for c := range 3 {
-			o := 3*i + c
-			v := af*float64(wp[o]) + (1-af)*float64(p[o]) + r.NormFloat64()*2.5
-			p[o] = uint8(math.Max(0, math.Min(255, math.Round(v))))
-		}
+	// frame = warped·a + table·(1−a) + noise, in float.
+	var f32, w32, a32, inv, noise gocv.Mat
+	for _, m := range []*gocv.Mat{&f32, &w32, &a32, &inv, &noise} {
+		*m = gocv.NewMat()
+		defer m.Close()
 	}
+	frame.ConvertTo(&f32, gocv.MatTypeCV32FC3)
+	warped.ConvertTo(&w32, gocv.MatTypeCV32FC3)
+	a3 := gocv.NewMat()
+	defer a3.Close()
+	gocv.Merge([]gocv.Mat{wmask, wmask, wmask}, &a3)
+	a3.ConvertToWithParams(&a32, gocv.MatTypeCV32FC3, 1.0/255, 0)
+	gocv.Multiply(w32, a32, &w32)
+	ones := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(1, 1, 1, 0), s.frameH, s.frameW, gocv.MatTypeCV32FC3)
+	defer ones.Close()
+	gocv.Subtract(ones, a32, &inv)
+	gocv.Multiply(f32, inv, &f32)
+	gocv.Add(f32, w32, &f32)
+	noise = gocv.NewMatWithSize(s.frameH, s.frameW, gocv.MatTypeCV32FC3)
+	gocv.SetRNGSeed(int(seed))
+	gocv.RandN(&noise, gocv.NewScalar(0, 0, 0, 0), gocv.NewScalar(2.5, 2.5, 2.5, 0))
+	gocv.Add(f32, noise, &f32)
+	out := gocv.NewMat()
+	f32.ConvertTo(&out, gocv.MatTypeCV8UC3)
+	frame.Close()
+	frame = out
 	return frame, widths
 }
 

@@ -681,10 +681,11 @@ func TestJobTableFailureIsReportedSeparately(t *testing.T) {
 		!strings.Contains(msg, "Invalid API key") || strings.Contains(msg, "()") {
 		t.Errorf("message %q", msg)
 	}
-	if rep == nil || rep.Uploaded != 4 || rep.JobTable || rep.ResultURL == "" {
+	// Three frames, report.pdf and result.json.
+	if rep == nil || rep.Uploaded != 5 || rep.JobTable || rep.ResultURL == "" {
 		t.Fatalf("report %+v", rep)
 	}
-	if len(srv.Paths("analysis-images")) != 4 {
+	if len(srv.Paths("analysis-images")) != 5 {
 		t.Errorf("bucket holds %v", srv.Paths("analysis-images"))
 	}
 	if st, _ := library.ReadState(dir); st.State != library.StateUploaded || st.Job == nil || st.Job.State != library.StateFailed ||
