@@ -9,7 +9,7 @@ VERSION  := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS  := -X main.version=$(VERSION)
 # Debian/Ubuntu packages needed to build, test and see the window headless.
 DEBS     := libopencv-dev libgl1-mesa-dev xorg-dev pkg-config gcc g++ \
-            xvfb xauth imagemagick ffmpeg postgresql
+            xvfb xauth imagemagick ffmpeg poppler-utils postgresql
 FYNE_CLI_VERSION := v1.7.4
 FYNE_CLI := fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)
 # Where `go install` puts the fyne CLI (GOBIN, else GOPATH/bin); for recipes.
@@ -65,7 +65,7 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
-	$(GO) test -tags matprofile -run NoMatLeak -timeout 10m ./engine/analysis ./engine/glint ./engine/scan ./engine/synth
+	$(GO) test -tags matprofile -run NoMatLeak -timeout 10m ./engine/analysis ./engine/glint ./engine/scan ./engine/synth ./engine/centering ./engine/report
 
 ## bench: speed and memory benchmarks (1080p and 4K videos are generated)
 bench: deps

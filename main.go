@@ -24,7 +24,11 @@ func main() {
 	if len(args) == 0 || args[0] == "open" {
 		opts := ui.Options{Version: version}
 		if len(args) > 1 {
-			opts.OpenVideo = args[1]
+			a, code, ok := cli.ParseOpen(args[1:], os.Stderr)
+			if !ok {
+				os.Exit(code)
+			}
+			opts.OpenVideo, opts.ItemType = a.Video, a.ItemType
 		}
 		if err := ui.Run(opts); err != nil {
 			fmt.Fprintf(os.Stderr, "error: %v\n", err)

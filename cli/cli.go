@@ -22,12 +22,15 @@ surface defects from the way light moves across the item.
 
 Usage:
   gradevault                      open the window
-  gradevault open VIDEO           open the window and analyse VIDEO
+  gradevault open VIDEO [--item-type T]
+                                  open the window and analyse VIDEO
   gradevault analyze VIDEO [flags] analyse a video into a scan folder
   gradevault glint VIDEO --frames 12,57,98 [flags]
                                   re-run the glint analysis on chosen frames
   gradevault upload SCAN_DIR_OR_ID [flags]
                                   upload a scan to Supabase
+  gradevault report SCAN_DIR_OR_ID [--out FILE.pdf]
+                                  write the grading report (PDF)
   gradevault library [flags]      list the scans in the local library
   gradevault --version            print versions
 
@@ -53,6 +56,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 		return RunGlint(ctx, args[1:], stdout, stderr)
 	case "upload":
 		return RunUpload(ctx, args[1:], stdout, stderr)
+	case "report":
+		return RunReport(ctx, args[1:], stdout, stderr)
 	case "library":
 		return RunLibrary(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -63,7 +63,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 		t.Fatalf("good upload exit %d: %s", code, stderr)
 	}
 	if !strings.Contains(stdout, srv.URL+"/storage/v1/object/public/analysis-images/scan-good/result.json") ||
-		!strings.Contains(stderr, "uploaded 25 objects") || !strings.Contains(stderr, "warning: no OS keychain") {
+		!strings.Contains(stderr, "uploaded 26 objects") || !strings.Contains(stderr, "warning: no OS keychain") { // 24 files, report.pdf, result.json
 		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
 	// Again: nothing to send.
@@ -176,8 +176,8 @@ func TestUploadJobTableFailureCLI(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1: %s", code, stderr)
 	}
-	if n := strings.Count(stdout, "\n"); n != 25 || !strings.Contains(stdout, "scan-job/result.json") {
-		t.Errorf("stdout has %d URLs, want 25:\n%s", n, stdout)
+	if n := strings.Count(stdout, "\n"); n != 26 || !strings.Contains(stdout, "scan-job/result.json") {
+		t.Errorf("stdout has %d URLs, want 26 (with report.pdf):\n%s", n, stdout)
 	}
 	var errLines []string
 	for _, l := range strings.Split(stderr, "\n") {
@@ -185,7 +185,7 @@ func TestUploadJobTableFailureCLI(t *testing.T) {
 			errLines = append(errLines, l)
 		}
 	}
-	if !strings.Contains(stderr, "uploaded 25 objects") || len(errLines) != 1 ||
+	if !strings.Contains(stderr, "uploaded 26 objects") || len(errLines) != 1 ||
 		!strings.Contains(errLines[0], "all files are uploaded") || !strings.Contains(errLines[0], "analysis_jobs") ||
 		strings.Contains(stderr, "()") || strings.Contains(stderr, "upload failed") {
 		t.Errorf("stderr:\n%s", stderr)
@@ -231,7 +231,7 @@ func TestUploadPrivateForceResentCLI(t *testing.T) {
 		t.Errorf("after a deletion on the server: exit %d: %s", code, stderr)
 	}
 	code, _, stderr = uploadCLI(t, context.Background(), srv, "scan-priv", "--force")
-	if code != 0 || !strings.Contains(stderr, "uploaded 4 objects") {
+	if code != 0 || !strings.Contains(stderr, "uploaded 5 objects") { // three frames, report.pdf, result.json
 		t.Errorf("--force: exit %d: %s", code, stderr)
 	}
 	if code, _, _ = uploadCLI(t, context.Background(), srv, "scan-priv", "--timeout", "-1s"); code != 2 {

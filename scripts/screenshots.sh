@@ -16,7 +16,7 @@ command -v Xvfb >/dev/null || { echo "screenshots: Xvfb is not installed (make d
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-rm -f "$OUT"/*.png
+rm -f "$OUT"/*.png "$OUT"/report.pdf
 WORK=$(mktemp -d)
 XVFB_PID=""
 cleanup() {
@@ -62,3 +62,12 @@ for name in "${EXPECTED[@]}"; do
 done
 [ "$missing" -eq 0 ] || exit 1
 echo "screenshots: ${#EXPECTED[@]} screens in $OUT"
+
+# The grading report of the sample scan: the PDF and its pages as PNGs.
+command -v pdftoppm >/dev/null || { echo "screenshots: pdftoppm is not installed (make deps: poppler-utils)" >&2; exit 2; }
+env HOME="$WORK/home" GRADEVAULT_LIBRARY="$WORK/library" \
+    "$BIN" analyze assets/sample.mp4 --out "$WORK/report-scan" --scan-id sample-report --quiet >/dev/null
+"$BIN" report "$WORK/report-scan" --out "$OUT/report.pdf" >/dev/null
+pdftoppm -r 90 -png "$OUT/report.pdf" "$OUT/10-report-page"
+[ -s "$OUT/10-report-page-1.png" ] || { echo "screenshots: report page 1 was not rendered" >&2; exit 1; }
+echo "screenshots: report.pdf ($(stat -c %s "$OUT/report.pdf") bytes, $(ls "$OUT"/10-report-page-*.png | wc -l) pages)"

@@ -82,7 +82,7 @@ type analysisJob struct {
 }
 
 func newController(a fyne.App, w fyne.Window, opts Options, eng Engine, env Env) *controller {
-	c := &controller{app: a, win: w, opts: opts, eng: eng.withDefaults(), env: env, itemType: "comic"}
+	c := &controller{app: a, win: w, opts: opts, eng: eng.withDefaults(), env: env, itemType: string(opts.ItemType.OrDefault())}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.loadSettings()
 	c.header = newAppHeader(c)

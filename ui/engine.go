@@ -16,8 +16,10 @@ import (
 type Engine struct {
 	Run      func(ctx context.Context, o scan.Options) (*scan.Result, error)
 	Reselect func(ctx context.Context, dir string, frames []int, o scan.ReselectOptions) (*scan.Result, error)
-	Plan     func(dir string, cfg upload.Config) ([]upload.Object, int64, error)
-	Upload   func(ctx context.Context, dir string, cfg upload.Config, sink event.Sink) (*upload.Report, error)
+	// Reoutline re-runs the analysis with the outline set by hand.
+	Reoutline func(ctx context.Context, dir string, corners [4][2]float64, o scan.ReoutlineOptions) (*scan.Result, error)
+	Plan      func(dir string, cfg upload.Config) ([]upload.Object, int64, error)
+	Upload    func(ctx context.Context, dir string, cfg upload.Config, sink event.Sink) (*upload.Report, error)
 }
 
 func (e Engine) withDefaults() Engine {
@@ -26,6 +28,9 @@ func (e Engine) withDefaults() Engine {
 	}
 	if e.Reselect == nil {
 		e.Reselect = scan.Reselect
+	}
+	if e.Reoutline == nil {
+		e.Reoutline = scan.Reoutline
 	}
 	if e.Plan == nil {
 		e.Plan = upload.Plan

@@ -67,6 +67,7 @@ type reviewScreen struct {
 	regions  *fyne.Container
 	crops    *fyne.Container
 	warnings *widget.Label
+	grading  *gradingPanel
 
 	// timeline and re-selection
 	charts   *chartSet
@@ -144,18 +145,22 @@ func newReviewScreen(c *controller, dir string, res *scan.Result) *reviewScreen 
 	r.status.Wrapping = fyne.TextWrapWord
 	r.status.Hide() // shown once there is something to say
 	r.progress = widget.NewProgressBar()
+	r.grading = newGradingPanel(r)
+	// Warnings first: a doubtful result must be seen before its numbers.
 	report := container.NewScroll(container.NewVBox(
+		widget.NewLabelWithStyle("Warnings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		r.warnings,
+		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Damage score", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.damage, r.defect, r.status, r.progress,
+		widget.NewSeparator(),
+		r.grading.obj,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Regions (quality score: higher = worse)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.regions,
 		widget.NewSeparator(),
 		widget.NewLabelWithStyle("Region crops", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.crops,
-		widget.NewSeparator(),
-		widget.NewLabelWithStyle("Warnings", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		r.warnings,
 	))
 
 	// Timeline.
@@ -206,6 +211,7 @@ func (r *reviewScreen) setResult(res *scan.Result) {
 	}
 	r.buildThumbs()
 	r.showReport()
+	r.grading.update(res)
 	r.updateButtons()
 	r.renderCharts()
 	r.loadScanImages()
@@ -426,7 +432,7 @@ func (r *reviewScreen) showReport() {
 		}
 		for _, name := range glint.RegionNames {
 			d, ok := rep.RegionDetails[name]
-			if !ok {
+			if !ok || !regionFits(name, r.res.ItemType) {
 				continue
 			}
 			score := widget.NewLabel(fmtNum(rep.RegionScores[name]))
@@ -468,7 +474,7 @@ func (r *reviewScreen) showCrops() {
 	}
 	for _, name := range glint.RegionNames {
 		rel, ok := rep.RegionCrops[name]
-		if !ok {
+		if !ok || !regionFits(name, r.res.ItemType) {
 			continue
 		}
 		img := canvas.NewImageFromImage(r.images[rel])

@@ -16,12 +16,14 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"gradevault/assets"
+	"gradevault/engine/item"
 )
 
 // Options configure Run.
 type Options struct {
-	Version   string // shown in the header
-	OpenVideo string // analyse this video as soon as the window opens
+	Version   string    // shown in the header
+	OpenVideo string    // analyse this video as soon as the window opens
+	ItemType  item.Type // the item type to start with ("" → comic)
 }
 
 // EnvTour names the environment variable that, when set to a folder, makes

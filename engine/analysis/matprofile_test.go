@@ -9,6 +9,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"gradevault/engine/event"
+	"gradevault/engine/video"
 )
 
 // Run with: go test -tags matprofile ./engine/analysis/
@@ -27,6 +28,24 @@ func TestNoMatLeaks(t *testing.T) {
 			cancel()
 		}
 	}})
+	// Exact seeking by timestamp decodes a scratch frame; Close frees it.
+	res, err := Run(context.Background(), v.path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := video.Open(v.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetIndex(res.PTS())
+	m := gocv.NewMat()
+	for _, n := range []int{60, 10, len(res.Frames) - 1} {
+		if _, err := r.Frame(n, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Close()
+	r.Close()
 	if after := gocv.MatProfile.Count(); after != before {
 		t.Fatalf("%d Mats leaked", after-before)
 	}

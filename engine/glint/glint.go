@@ -51,6 +51,10 @@ type Options struct {
 	ItemType item.Type  // "" means comic
 	OutDir   string     // scan folder; "" computes only and writes nothing
 	Sink     event.Sink // receives event.Progress{Phase: event.PhaseGlint}
+	// Outline, when set, is the reference (first) frame's outline set by
+	// hand (TL, TR, BR, BL in frame pixels): it replaces the detected one
+	// and the report marks it manual.
+	Outline *[4][2]float64
 }
 
 // frameState is everything Analyze keeps about one input frame.
@@ -162,7 +166,11 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 	// 1. Outlines.
 	err := parallel(ctx, n, func(i int) error {
 		s := st[i]
-		s.corners, s.found = FindOutline(s.src, itemType)
+		if i == 0 && opts.Outline != nil {
+			s.corners, s.found = *opts.Outline, true
+		} else {
+			s.corners, s.found = FindOutline(s.src, itemType)
+		}
 		prog.step(fmt.Sprintf("outline frame %d", s.index))
 		return nil
 	})
@@ -172,7 +180,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 	ref := st[0]
 	cw, ch, landscape := canvasSize(itemType, ref)
 	rep.RectifiedSize = [2]int{cw, ch}
-	rep.ItemOutline = &Outline{Frame: ref.index, Found: ref.found}
+	rep.ItemOutline = &Outline{Frame: ref.index, Found: ref.found, Manual: opts.Outline != nil}
 	for _, c := range ref.corners {
 		rep.ItemOutline.Corners = append(rep.ItemOutline.Corners, [2]float64{round(c[0], 2), round(c[1], 2)})
 	}

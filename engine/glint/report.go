@@ -19,7 +19,8 @@ type RegionDetail struct {
 type Outline struct {
 	Frame   int          `json:"frame"`
 	Found   bool         `json:"found"`
-	Corners [][2]float64 `json:"corners"` // TL, TR, BR, BL in video-frame pixels
+	Corners [][2]float64 `json:"corners"`          // TL, TR, BR, BL in video-frame pixels
+	Manual  bool         `json:"manual,omitempty"` // set by hand in review
 }
 
 // Alignment is one golden frame's registration to the reference frame.

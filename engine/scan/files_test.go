@@ -22,6 +22,15 @@ var notFiles = []string{
 	"scanId", "itemType", "video.path", "settings.mode", "settings.policy", "warnings[]", "glintWarnings[]",
 	"confidence.level", "confidence.reasons[]",
 	"regionCrops{key}", "regionOverlays{key}", "regionScores{key}", "regionDetails{key}",
+	"centering.lrLabel", "centering.tbLabel", "centering.reasons[]", "centering.frames[].reason", "subgrades.scale",
+}
+
+func init() {
+	for _, g := range []string{"corners", "edges", "surface", "centering", "overall"} {
+		for _, f := range []string{"name", "confidenceLabel", "evidence[]", "reasons[]"} {
+			notFiles = append(notFiles, "subgrades."+g+"."+f)
+		}
+	}
 }
 
 // fill sets every string in v (recursively) to "@" + its JSON path and

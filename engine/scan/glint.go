@@ -17,6 +17,12 @@ import (
 // order of res.GoldenFrameDetails) and stores its report in res. Its images
 // go to the staging folder of dir; save moves them into place.
 func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
+	return runGlintWith(ctx, dir, res, images, sink, nil)
+}
+
+// runGlintWith is runGlint with the reference frame's outline set by hand
+// (nil: detected).
+func runGlintWith(ctx context.Context, dir string, res *Result, images []gocv.Mat, sink event.Sink, outline *[4][2]float64) error {
 	start := time.Now()
 	staged := filepath.Join(dir, stagingDir)
 	if err := os.RemoveAll(staged); err != nil {
@@ -27,7 +33,7 @@ func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, s
 	for i, m := range images {
 		frames[i] = glint.Frame{Index: res.GoldenFrameDetails[i].Frame, Image: m}
 	}
-	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: staged, Sink: sink})
+	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: staged, Sink: sink, Outline: outline})
 	if err != nil {
 		return err
 	}
@@ -36,6 +42,7 @@ func runGlint(ctx context.Context, dir string, res *Result, images []gocv.Mat, s
 	for _, w := range rep.Warnings {
 		sink.Emit(event.Warning{Message: w})
 	}
+	applyGrade(res, images, outline)
 	res.Timings.GlintSeconds = time.Since(start).Seconds()
 	return nil
 }

@@ -23,6 +23,13 @@ func TestNoMatLeaks(t *testing.T) {
 	if _, err := Reselect(context.Background(), dir, picks, ReselectOptions{Glint: true}); err != nil {
 		t.Fatal(err)
 	}
+	var c [4][2]float64
+	for i := range 4 {
+		c[i] = res.ItemOutline.Corners[i]
+	}
+	if _, err := Reoutline(context.Background(), dir, c, ReoutlineOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if after := gocv.MatProfile.Count(); after != before {
 		t.Fatalf("%d Mats leaked", after-before)
 	}

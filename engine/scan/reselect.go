@@ -90,6 +90,7 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 		res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool { return slices.Contains(res.Report.Warnings, w) })
 	}
 	res.Report = nil
+	res.Centering, res.Subgrades = nil, nil
 	res.Timings.GlintSeconds = 0
 	if glint {
 		if err := runGlint(ctx, dir, res, images, sink); err != nil {

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"gradevault/engine/analysis"
+	"gradevault/engine/centering"
 	"gradevault/engine/glint"
+	"gradevault/engine/grade"
 	"gradevault/engine/item"
 	"gradevault/engine/safefile"
 )
@@ -39,6 +41,10 @@ type Result struct {
 	// Poses are the video's still poses (runs of still frames).
 	Poses   []analysis.Pose `json:"poses"`
 	Timings Timings         `json:"timings"`
+	// Centering is the printed border's centering (cards, bordered
+	// covers); Subgrades the grades computed after the glint analysis.
+	Centering *centering.Result `json:"centering,omitempty"`
+	Subgrades *grade.Subgrades  `json:"subgrades,omitempty"`
 	*glint.Report
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"gradevault/engine/library"
+	"gradevault/engine/report"
 	"gradevault/engine/scan"
 )
 
@@ -123,7 +124,40 @@ func makePlan(dir string, cfg Config) (*plan, error) {
 		o.Uploaded = p.recorded(o)
 		p.files = append(p.files, o)
 	}
+	// The grading report: not referenced by result.json, written just
+	// before with the links it will have (see writeReport).
+	if writeReport(dir, cfg, id) == nil {
+		if o, err := p.object(report.File); err == nil {
+			o.Uploaded = p.recorded(o)
+			p.files = append(p.files, o)
+		}
+	}
 	return p, nil
+}
+
+// writeReport writes the scan's report.pdf, with the public links it will
+// have once uploaded, when there is none or result.json changed since it
+// was written; an unchanged scan keeps its report (and it is not sent
+// again: PDF bytes are not reproducible from run to run). For a private
+// bucket the links printed are the public-URL form, which needs a key.
+func writeReport(dir string, cfg Config, id string) error {
+	st, err := os.Stat(filepath.Join(dir, scan.ResultFile))
+	if err != nil {
+		return err
+	}
+	if rs, err := os.Stat(filepath.Join(dir, report.File)); err == nil && !rs.ModTime().Before(st.ModTime()) {
+		return nil
+	}
+	r, err := scan.ReadResult(dir)
+	if err != nil {
+		return err
+	}
+	links := &report.Links{Result: cfg.PublicURL(id + "/" + scan.ResultFile), Report: cfg.PublicURL(id + "/" + report.File)}
+	for _, f := range r.GoldenFrames {
+		links.Frames = append(links.Frames, cfg.PublicURL(id+"/"+f))
+	}
+	_, err = report.Write(dir, report.Options{Now: st.ModTime().UTC(), Links: links})
+	return err
 }
 
 // recorded reports whether upload.json records o, with this content, as

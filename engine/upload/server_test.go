@@ -440,7 +440,8 @@ func TestAnonKeyPrivateBucket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(uploadPaths(srv, "scan-anon")); n != 4 || rep.Resent != 0 || len(rep.Warnings) != 2 ||
+	// Three frames, report.pdf and result.json.
+	if n := len(uploadPaths(srv, "scan-anon")); n != 5 || rep.Resent != 0 || len(rep.Warnings) != 2 ||
 		!strings.Contains(rep.Warnings[0], "could not be verified") {
 		t.Errorf("second anon run: %d uploads, resent %d, warnings %q", n, rep.Resent, rep.Warnings)
 	}

@@ -38,6 +38,7 @@ func testConfig(srv *fakestorage.Server) Config {
 func expectedFiles(withGlint bool) []string {
 	files := []string{
 		"frames/golden_frame_01_f00012.png", "frames/golden_frame_02_f00040.png", "frames/golden_frame_03_f00097.png",
+		"report.pdf", // written by the upload itself
 	}
 	if withGlint {
 		files = append(files, "defect_mask.png", "variance_heatmap.png", "defect_overlay.png")
@@ -137,7 +138,7 @@ func TestUploadFull(t *testing.T) {
 			for _, f := range expectedFiles(withGlint) {
 				o, _ := srv.Object("analysis-images", id+"/"+f)
 				local, _ := os.ReadFile(filepath.Join(dir, f))
-				if o.ContentType != "image/png" || string(o.Data) != string(local) {
+				if o.ContentType != contentType(f) || string(o.Data) != string(local) {
 					t.Errorf("%s: content type %q, %d bytes (local %d)", f, o.ContentType, len(o.Data), len(local))
 				}
 			}
@@ -680,10 +681,11 @@ func TestJobTableFailureIsReportedSeparately(t *testing.T) {
 		!strings.Contains(msg, "Invalid API key") || strings.Contains(msg, "()") {
 		t.Errorf("message %q", msg)
 	}
-	if rep == nil || rep.Uploaded != 4 || rep.JobTable || rep.ResultURL == "" {
+	// Three frames, report.pdf and result.json.
+	if rep == nil || rep.Uploaded != 5 || rep.JobTable || rep.ResultURL == "" {
 		t.Fatalf("report %+v", rep)
 	}
-	if len(srv.Paths("analysis-images")) != 4 {
+	if len(srv.Paths("analysis-images")) != 5 {
 		t.Errorf("bucket holds %v", srv.Paths("analysis-images"))
 	}
 	if st, _ := library.ReadState(dir); st.State != library.StateUploaded || st.Job == nil || st.Job.State != library.StateFailed ||
