@@ -138,6 +138,7 @@ func newReviewScreen(c *controller, dir string, res *scan.Result) *reviewScreen 
 // setResult shows res (after opening or a re-selection); UI goroutine.
 func (r *reviewScreen) setResult(res *scan.Result) {
 	r.res = res
+	r.pv.reset()
 	if r.selected >= len(res.GoldenFrameDetails) {
 		r.selected = max(0, len(res.GoldenFrameDetails)-1)
 	}

@@ -47,7 +47,7 @@ type previewPane struct {
 
 	cache   map[string]image.Image // relative path → decoded image, only what is shown
 	loading map[string]bool
-	loadSeq int
+	gen     int // bumped when the scan's files change (re-selection): older loads are stale
 }
 
 func newPreviewPane(r *reviewScreen) *previewPane {
@@ -188,18 +188,17 @@ func (p *previewPane) load(rels ...string) {
 	if len(need) == 0 {
 		return
 	}
-	p.loadSeq++
-	seq := p.loadSeq
+	gen := p.gen
 	dir := p.r.dir
 	c := p.r.c
 	c.goBG(func(ctx context.Context) {
 		imgs := loadImages(dir, need)
 		c.do(func() {
+			if gen != p.gen || p.r.closed || c.review != p.r {
+				return
+			}
 			for _, rel := range need {
 				delete(p.loading, rel)
-			}
-			if p.r.closed || c.review != p.r {
-				return
 			}
 			b, o, _ := p.wanted()
 			for rel, img := range imgs {
@@ -207,7 +206,6 @@ func (p *previewPane) load(rels ...string) {
 					p.cache[rel] = img
 				}
 			}
-			_ = seq
 			p.show()
 		})
 	})
@@ -258,9 +256,18 @@ func (p *previewPane) applyZoom() {
 	p.scroll.Refresh()
 }
 
+// reset forgets every loaded image: the scan's files were rewritten (a
+// re-selection rewrites rectified/golden_frame_01.png and the others under
+// the same names).
+func (p *previewPane) reset() {
+	p.gen++
+	p.cache = map[string]image.Image{}
+	p.loading = map[string]bool{}
+}
+
 // release drops every image; the screen is closing.
 func (p *previewPane) release() {
-	p.cache = map[string]image.Image{}
+	p.reset()
 	p.base.Image = nil
 	p.overlay.Image = nil
 	p.base.Refresh()

@@ -90,6 +90,7 @@ func (c *controller) showSettings() {
 	}
 	f.status = widget.NewLabel("")
 	f.status.Importance = widget.MediumImportance
+	f.status.Hide()
 	f.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), func() { c.testConnection(f) })
 
 	items := []*widget.FormItem{
@@ -187,6 +188,7 @@ func (c *controller) testConnection(f *settingsForm) {
 	f.test.Disable()
 	f.status.Importance = widget.MediumImportance
 	f.status.SetText("Testing…")
+	f.status.Show()
 	kc := c.keychain()
 	load := c.env.LoadConfig
 	c.goBG(func(ctx context.Context) {

@@ -18,7 +18,6 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
 	"gradevault/assets"
 	"gradevault/engine/glint"
@@ -160,18 +159,17 @@ func entryTitle(e library.Entry) string {
 	return fmt.Sprintf("%s · %s", orDash(e.Video), orDash(string(e.ItemType)))
 }
 
-// entrySummary is its second line: date, damage score, frames, scan ID.
+// entrySummary is its second line: damage score, date, frames, scan ID
+// (most important first: the line is cut at the list's width).
 func entrySummary(e library.Entry) string {
 	if e.Corrupt() {
 		return e.ID + " · unreadable: " + e.Err.Error()
 	}
-	parts := humanize.Time(e.CreatedAt) + " (" + e.CreatedAt.Format("2 Jan 2006 15:04") + ")"
+	parts := "no damage score"
 	if e.HasGlint {
-		parts += fmt.Sprintf(" · damage %s (%s)", fmtNum(e.DamageScore), glint.SeverityOf(e.DamageScore))
-	} else {
-		parts += " · no damage score"
+		parts = fmt.Sprintf("damage %s (%s)", fmtNum(e.DamageScore), glint.SeverityOf(e.DamageScore))
 	}
-	return parts + fmt.Sprintf(" · %d frames · %s", e.GoldenFrames, e.ID)
+	return parts + fmt.Sprintf(" · %s · %d frames · %s", e.CreatedAt.Format("2 Jan 2006 15:04"), e.GoldenFrames, e.ID)
 }
 
 // uploadStateText words a scan's upload state so that a failed upload never

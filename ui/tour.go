@@ -85,6 +85,23 @@ func (t *tour) run(c *controller) error {
 		c.wait()
 		time.Sleep(700 * time.Millisecond) // let charts render and the GPU draw
 		c.wait()
+		// On review, wait until the preview and every thumbnail are drawn.
+		waitFor(func() bool {
+			ok := true
+			ui(func() {
+				r := c.review
+				if c.screen != screenReview || r == nil {
+					return
+				}
+				ok = r.scrub >= 0 && r.scrubImg != nil || r.scrub < 0 && r.pv.base.Image != nil
+				for _, card := range r.cards {
+					ok = ok && card.img.Image != nil
+				}
+			})
+			return ok
+		}, 20*time.Second)
+		c.wait()
+		time.Sleep(300 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	if err := t.capture(c, "01-start.png"); err != nil {
