@@ -4,25 +4,37 @@ import (
 	"fmt"
 	"strings"
 
+	"gradevault/engine/analysis"
 	"gradevault/engine/scan"
 )
 
-// confidence is how far a scan's picks can be trusted. The engine is
-// getting its own confidence (level and reasons) in the scan result; until
-// the window reads it from there, confidenceOf derives the same "no still
-// frame" case from the frames and picks the result already holds.
+// confidence is how far a scan's picks can be trusted, as the window shows
+// it: the engine's result.Confidence, or for results written before the
+// engine rated them, the same "no still frame" case derived from the frames.
 type confidence struct {
 	Low     bool
+	Medium  bool
 	Reasons []string
 }
 
 func (c confidence) reasonText() string { return strings.Join(c.Reasons, " ") }
 
-// confidenceOf judges res: low when no analysed frame was still, or when
-// every golden frame had to be relaxed (none of them is still).
+// confidenceOf reads res's confidence (the engine's if it has one).
 func confidenceOf(res *scan.Result) confidence {
 	var c confidence
-	if res == nil || len(res.Frames) == 0 {
+	if res == nil {
+		return c
+	}
+	if lvl := res.Confidence.Level; lvl != "" {
+		c.Low, c.Medium = lvl == analysis.Low, lvl == analysis.Medium
+		for _, r := range res.Confidence.Reasons {
+			if r != analysis.NoStillMessage {
+				c.Reasons = append(c.Reasons, upperFirst(r)+".")
+			}
+		}
+		return c
+	}
+	if len(res.Frames) == 0 {
 		return c
 	}
 	still := 0
@@ -66,13 +78,28 @@ func stillPoses(res *scan.Result) ([]int, int) {
 	return ids, n
 }
 
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // pickReason says why a golden frame was picked: the still pose it belongs
-// to and its sharpness rank within that pose, or that it was relaxed or
-// chosen by hand.
+// to and its sharpness rank (the engine's Pose and Rank, or derived from
+// the frames for older results), or that it was relaxed or chosen by hand.
 func pickReason(res *scan.Result, g scan.GoldenFrame) string {
 	var parts []string
 	if g.Manual {
 		parts = append(parts, "chosen by hand")
+	}
+	if len(res.Poses) > 0 {
+		if g.Pose >= 0 && g.Rank > 0 {
+			parts = append(parts, fmt.Sprintf("still pose %d of %d, sharpness rank %d among still frames", g.Pose+1, len(res.Poses), g.Rank))
+		} else {
+			parts = append(parts, "not still (relaxed pick: no still frame nearby)")
+		}
+		return strings.Join(parts, "; ")
 	}
 	ids, poses := stillPoses(res)
 	if g.Frame >= 0 && g.Frame < len(ids) && ids[g.Frame] > 0 {

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"gradevault/engine/analysis"
 	"gradevault/engine/scan"
 )
 
@@ -143,10 +144,16 @@ func (r *reviewScreen) setResult(res *scan.Result) {
 		r.selected = max(0, len(res.GoldenFrameDetails)-1)
 	}
 	conf := confidenceOf(res)
-	if conf.Low {
-		r.banner.SetText("⚠ No still frame — re-film slowly, hold still 1 s at each angle. " + conf.reasonText())
+	switch {
+	case conf.Low:
+		r.banner.SetText("⚠ " + upperFirst(analysis.NoStillMessage) + ". The damage score is low-confidence. " + conf.reasonText())
+		r.banner.Importance = widget.DangerImportance
 		r.banner.Show()
-	} else {
+	case conf.Medium:
+		r.banner.SetText("Medium confidence: " + conf.reasonText())
+		r.banner.Importance = widget.WarningImportance
+		r.banner.Show()
+	default:
 		r.banner.Hide()
 	}
 	r.buildThumbs()

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"gradevault/engine/analysis"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 	"gradevault/engine/upload"
@@ -513,4 +514,48 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestLowConfidenceBanner: a scan without a still frame says so at the top
+// of review and marks its damage score; each frame says why it was picked.
+func TestLowConfidenceBanner(t *testing.T) {
+	lib := t.TempDir()
+	dir := filepath.Join(lib, "scan-fixture")
+	res := fakestorage.WriteScan(t, dir, "scan-fixture", true)
+	h := newHarness(t, nil, lib)
+	h.c.openReview(dir, res)
+	h.settle()
+	if h.c.review.banner.Visible() {
+		t.Fatalf("banner %q on a scan rated high", h.c.review.banner.Text)
+	}
+
+	low := *res
+	low.Confidence = analysis.Confidence{Level: analysis.Low, Reasons: []string{analysis.NoStillMessage}}
+	low.Poses = []analysis.Pose{{ID: 0, Start: 0, End: 10, Best: 4}}
+	low.GoldenFrameDetails = slices.Clone(res.GoldenFrameDetails)
+	low.GoldenFrameDetails[0].Pose, low.GoldenFrameDetails[0].Rank = 0, 2
+	low.GoldenFrameDetails[1].Pose = -1
+	h.c.openReview(dir, &low)
+	h.settle()
+	r := h.c.review
+	if !r.banner.Visible() || !strings.Contains(strings.ToLower(r.banner.Text), analysis.NoStillMessage) {
+		t.Errorf("banner %q (visible %v)", r.banner.Text, r.banner.Visible())
+	}
+	if !strings.Contains(r.rep.damage.Text, "?") || !strings.Contains(r.rep.defect.Text, "LOW CONFIDENCE") {
+		t.Errorf("score %q / %q not marked low-confidence", r.rep.damage.Text, r.rep.defect.Text)
+	}
+	if !strings.Contains(r.why.Text, "still pose 1 of 1, sharpness rank 2") {
+		t.Errorf("slot 1: %q", r.why.Text)
+	}
+	r.selectSlot(1)
+	if !strings.Contains(r.why.Text, "not still") {
+		t.Errorf("slot 2: %q", r.why.Text)
+	}
+
+	// A result from before the engine rated confidence: derived from frames.
+	old := *res
+	old.Frames = []scan.FrameRecord{{Frame: 0, Motion: 5}, {Frame: 1, Motion: 4}}
+	if c := confidenceOf(&old); !c.Low {
+		t.Error("no still frame in an old result: not low confidence")
+	}
 }
