@@ -54,7 +54,7 @@ func newThumbCard(i int, g scan.GoldenFrame, onTapped func()) *thumbCard {
 	c.border.CornerRadius = 6
 	fg := theme.Color(theme.ColorNameForeground)
 	c.title = captionText(fmt.Sprintf("#%d · f%d · %ss", i+1, g.Frame, fmtNum(g.Timestamp)), true, fg)
-	c.metrics = captionText(fmt.Sprintf("sharp %s", fmtNum(g.Sharpness)), false, fg)
+	c.metrics = captionText(fmt.Sprintf("sharp %.0f", g.Sharpness), false, fg)
 	c.badges = container.NewHBox()
 	if g.Relaxed {
 		c.badges.Add(captionText("relaxed", true, theme.Color(theme.ColorNameWarning)))
