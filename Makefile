@@ -71,9 +71,10 @@ test: deps
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x -timeout 60m ./...
 
-## screenshots: run the real window under Xvfb on the sample and save PNGs of each screen
-screenshots: build
-	./scripts/screenshots.sh $(BIN) screenshots
+## screenshots: run the real window under Xvfb on the sample and save PNGs of each screen and dialog
+screenshots: deps
+	$(GO) build -tags tour -ldflags '$(LDFLAGS)' -o bin/gradevault-tour .
+	./scripts/screenshots.sh bin/gradevault-tour screenshots
 
 ## sample: regenerate the bundled sample video
 sample:

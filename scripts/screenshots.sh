@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# screenshots.sh BIN OUTDIR: run the real GradeVault window under Xvfb on the
+# screenshots.sh BIN OUTDIR: run the real GradeVault window (built with
+# -tags tour) under Xvfb on the
 # bundled sample video, let it tour every screen (GRADEVAULT_TOUR) and check
 # that a PNG of each screen landed in OUTDIR. Never hangs: the app has a time
 # limit, and Xvfb and the temporary library are always cleaned up.
@@ -9,7 +10,8 @@ BIN=${1:?usage: screenshots.sh BIN OUTDIR}
 OUT=${2:?usage: screenshots.sh BIN OUTDIR}
 LIMIT=${SCREENSHOT_TIMEOUT:-240}
 EXPECTED=(01-start 02-analysis 03-review 04-review-defects 05-reselect-preview
-          06-reselected 07-confirm-upload 08-settings 09-library)
+          06-reselected 07-confirm-upload 08-settings 09-library 10-open-dialog
+          11-not-configured 12-upload-failed 13-key-not-saved 14-review-report)
 
 [ -x "$BIN" ] || { echo "screenshots: $BIN is not an executable" >&2; exit 2; }
 command -v Xvfb >/dev/null || { echo "screenshots: Xvfb is not installed (make deps)" >&2; exit 2; }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -138,8 +139,7 @@ func (s *analysisScreen) apply(snap liveSnapshot, prepared any) {
 	}
 	stats += fmt.Sprintf(" · %d stable", stable)
 	if eta, ok := snap.ETA(); ok && snap.Done < total {
-		now := time.Now()
-		stats += " · ETA " + strings.TrimSpace(humanize.RelTime(now, now.Add(eta), "", ""))
+		stats += " · " + etaText(eta)
 	}
 	if snap.Planned.Workers > 0 {
 		stats += fmt.Sprintf(" · %d workers", snap.Planned.Workers)
@@ -216,6 +216,19 @@ func phaseText(s liveSnapshot) string {
 		return "Done."
 	}
 	return string(s.Phase)
+}
+
+// etaText says how long is left, in whole seconds rounded up: never "now"
+// while frames remain.
+func etaText(d time.Duration) string {
+	secs := int(math.Ceil(d.Seconds()))
+	switch {
+	case secs <= 1:
+		return "about 1 s left"
+	case secs < 60:
+		return fmt.Sprintf("about %d s left", secs)
+	}
+	return fmt.Sprintf("about %d min %02d s left", secs/60, secs%60)
 }
 
 // fmtNum formats a measurement with two decimals and thousands separators.

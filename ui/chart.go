@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
@@ -83,14 +85,18 @@ func (a plotArea) frameAt(x float32) (int, bool) {
 }
 
 // renderChart draws one chart at w×h units and the given scale (pixels per
-// unit) with gonum/plot.
+// unit) with gonum/plot (used alone; chartSet.render aligns two).
 func renderChart(k chartKind, d chartData, st chartStyle, w, h float32, scale float32) (image.Image, plotArea) {
 	if w < 10 || h < 10 {
 		return image.NewNRGBA(image.Rect(0, 0, 1, 1)), plotArea{}
 	}
-	if scale <= 0 {
-		scale = 1
-	}
+	p := makePlot(k, d, st)
+	l, r := plotMargins(p, w, h)
+	return drawPlot(p, w, h, scale, l, r)
+}
+
+// makePlot builds one chart's plot.
+func makePlot(k chartKind, d chartData, st chartStyle) *plot.Plot {
 	p := plot.New()
 	p.BackgroundColor = color.Transparent
 	p.Title.Text = k.title()
@@ -106,6 +112,8 @@ func renderChart(k chartKind, d chartData, st chartStyle, w, h float32, scale fl
 		ax.Label.TextStyle.Font = sans(10)
 	}
 	p.X.Label.Text = "frame"
+	p.X.Tick.Marker = frameTicker{}
+	p.Y.Tick.Marker = valueTicker{}
 	total := d.Total
 	if total < len(d.Frames) {
 		total = len(d.Frames)
@@ -150,14 +158,77 @@ func renderChart(k chartKind, d chartData, st chartStyle, w, h float32, scale fl
 	if d.Cursor >= 0 {
 		p.Add(&vLines{xs: []int{d.Cursor}, style: draw.LineStyle{Color: st.Cursor, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(2), vg.Points(2)}}})
 	}
+	return p
+}
 
+// plotMargins are the widths left and right of p's data area when drawn
+// at w×h units (measured on a recorder, nothing is drawn).
+func plotMargins(p *plot.Plot, w, h float32) (left, right vg.Length) {
+	c := draw.Canvas{Canvas: &recorder.Canvas{}, Rectangle: vg.Rectangle{Max: vg.Point{X: vg.Length(w), Y: vg.Length(h)}}}
+	da := p.DataCanvas(c)
+	return da.Min.X - c.Min.X, c.Max.X - da.Max.X
+}
+
+// drawPlot renders p at w×h units with its data area left and right
+// units from the edges (at least its own margins), so that charts stacked
+// in one column share their x-axis.
+func drawPlot(p *plot.Plot, w, h, scale float32, left, right vg.Length) (image.Image, plotArea) {
+	if scale <= 0 {
+		scale = 1
+	}
+	ownL, ownR := plotMargins(p, w, h)
 	dpi := int(math.Round(72 * float64(scale)))
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w), vg.Length(h)), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.Transparent))
-	dc := draw.New(c)
+	dc := draw.Crop(draw.New(c), max(0, left-ownL), -max(0, right-ownR), 0, 0)
 	p.Draw(dc)
 	da := p.DataCanvas(dc)
 	area := plotArea{Left: float64(da.Min.X), Right: float64(da.Max.X), MinX: p.X.Min, MaxX: p.X.Max}
 	return c.Image(), area
+}
+
+// frameTicker puts ticks on whole frame numbers at a round step, labelled
+// as integers.
+type frameTicker struct{}
+
+func (frameTicker) Ticks(lo, hi float64) []plot.Tick {
+	step := math.Max(1, niceStep((hi-lo)/6))
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.Itoa(int(math.Round(v)))})
+	}
+	return ticks
+}
+
+// valueTicker labels a metric axis with one format for every tick: the
+// number of decimals follows from the step, so labels never switch format
+// as the axis grows (400 → 500.00).
+type valueTicker struct{}
+
+func (valueTicker) Ticks(lo, hi float64) []plot.Tick {
+	step := niceStep((hi - lo) / 4)
+	if step <= 0 {
+		return nil
+	}
+	decimals := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', decimals, 64)})
+	}
+	return ticks
+}
+
+// niceStep rounds x up to 1, 2 or 5 times a power of ten.
+func niceStep(x float64) float64 {
+	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= x-1e-12 {
+			return m * p
+		}
+	}
+	return 10 * p
 }
 
 // sans is the chart font: Liberation Sans, like the window's sans text.
@@ -394,8 +465,30 @@ func (cs *chartSet) render(ver uint64, d chartData) *renderedCharts {
 	cs.rendered++
 	cs.mu.Unlock()
 	out := &renderedCharts{}
-	out.sharp, out.sharpArea = renderChart(chartSharpness, d, styles[0], ss.Width, ss.Height, scale)
-	out.motion, out.motionArea = renderChart(chartMotion, d, styles[1], ms.Width, ms.Height, scale)
+	empty := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	out.sharp, out.motion = empty, empty
+	sp, mp := makePlot(chartSharpness, d, styles[0]), makePlot(chartMotion, d, styles[1])
+	okS := ss.Width >= 10 && ss.Height >= 10
+	okM := ms.Width >= 10 && ms.Height >= 10
+	var left, right vg.Length
+	if okS {
+		left, right = plotMargins(sp, ss.Width, ss.Height)
+	}
+	// The charts are stacked in one column: give both data areas the same
+	// left and right edges so their frame axes line up.
+	if okM && ms.Width == ss.Width {
+		l, r := plotMargins(mp, ms.Width, ms.Height)
+		left, right = max(left, l), max(right, r)
+	}
+	if okS {
+		out.sharp, out.sharpArea = drawPlot(sp, ss.Width, ss.Height, scale, left, right)
+	}
+	if okM {
+		if ms.Width != ss.Width {
+			left, right = plotMargins(mp, ms.Width, ms.Height)
+		}
+		out.motion, out.motionArea = drawPlot(mp, ms.Width, ms.Height, scale, left, right)
+	}
 	return out
 }
 
@@ -406,4 +499,14 @@ func (cs *chartSet) apply(r *renderedCharts) {
 	}
 	cs.sharp.setImage(r.sharp, r.sharpArea)
 	cs.motion.setImage(r.motion, r.motionArea)
+}
+
+// release drops the rendered chart images (the screen is closing).
+func (cs *chartSet) release() {
+	empty := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	cs.sharp.setImage(empty, plotArea{})
+	cs.motion.setImage(empty, plotArea{})
+	cs.mu.Lock()
+	cs.lastKey = chartKey{}
+	cs.mu.Unlock()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -47,7 +48,7 @@ type controller struct {
 	cancel  context.CancelFunc
 	bg      sync.WaitGroup
 	closing atomic.Bool
-	uiMu    sync.Mutex // see do
+	post    func(func()) // hands a function to the UI goroutine: fyne.Do, or a test's queue
 
 	// UI goroutine only.
 	header     *appHeader
@@ -58,7 +59,7 @@ type controller struct {
 	review     *reviewScreen
 	job        *analysisJob
 	queue      []string
-	itemType   string
+	itemType   item.Type
 	onScreen   func(name string) // test and tour hook
 	lastDialog dialogCloser
 	up         *uploadFlow
@@ -82,13 +83,17 @@ type analysisJob struct {
 }
 
 func newController(a fyne.App, w fyne.Window, opts Options, eng Engine, env Env) *controller {
-	c := &controller{app: a, win: w, opts: opts, eng: eng.withDefaults(), env: env, itemType: string(opts.ItemType.OrDefault())}
+	c := &controller{app: a, win: w, opts: opts, eng: eng.withDefaults(), env: env, itemType: opts.ItemType.OrDefault(), post: env.post}
+	if c.post == nil {
+		c.post = fyne.Do
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.loadSettings()
 	c.header = newAppHeader(c)
 	c.body = container.NewStack()
 	w.SetContent(container.NewBorder(c.header.obj, nil, nil, nil, c.body))
 	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { c.dropped(uris) })
+	c.installKeys()
 	c.showStart("")
 	return c
 }
@@ -137,6 +142,9 @@ func (c *controller) analysisOptions() analysis.Options {
 	if m, err := analysis.ParseMode(c.settings.Mode); err == nil {
 		o.Mode = m
 	}
+	// The same metrics cache as the command line: a video analysed before
+	// is not decoded again.
+	o.Cache = analysis.DirCache(library.CacheDir(c.libRoot))
 	return o.Defaults()
 }
 
@@ -153,7 +161,7 @@ func (c *controller) setScreen(name string, obj fyne.CanvasObject) {
 
 func (c *controller) showStart(message string) {
 	c.closeReview()
-	c.live = nil
+	c.dropLive()
 	if c.start == nil {
 		c.start = newStartScreen(c)
 	}
@@ -163,11 +171,28 @@ func (c *controller) showStart(message string) {
 	c.setScreen(screenStart, c.start.obj)
 }
 
-func (c *controller) closeReview() {
-	if c.review != nil {
-		c.review.close()
-		c.review = nil
+// dropLive forgets the analysis screen and its chart images (the widget
+// renderers Fyne caches for a while would otherwise keep them).
+func (c *controller) dropLive() {
+	if c.live != nil {
+		c.live.charts.release()
+		c.live = nil
 	}
+}
+
+// closeReview closes the scan on screen and gives its memory back to the
+// system once its decoder is closed.
+func (c *controller) closeReview() {
+	if c.review == nil {
+		return
+	}
+	r := c.review
+	c.review = nil
+	r.close()
+	c.goBG(func(context.Context) {
+		r.preview.close()
+		releaseMemory()
+	})
 }
 
 // dropped handles files dropped on the window.
@@ -247,35 +272,26 @@ func (c *controller) startAnalysis(path string) {
 	job := &analysisJob{video: path, scanID: id, dir: dir, existed: statErr == nil, model: newLiveModel(), cancel: cancel, done: make(chan struct{})}
 	c.job = job
 	c.closeReview()
+	c.dropLive()
 	c.live = newAnalysisScreen(c, job)
 	job.pump = startPump(c.do, job.model, c.live.prepare, c.live.apply)
 	c.setScreen(screenAnalysis, c.live.obj)
 
-	o := scan.Options{Video: path, Dir: dir, ScanID: id, ItemType: item.Type(c.itemType), Analysis: c.analysisOptions(), Glint: true, Sink: job.model.Sink}
+	o := scan.Options{Video: path, Dir: dir, ScanID: id, ItemType: c.itemType, Analysis: c.analysisOptions(), Glint: true, Sink: job.model.Sink}
 	c.bg.Add(1)
 	go func() {
 		defer c.bg.Done()
-		defer close(job.done)
 		res, err := c.eng.Run(ctx, o)
 		if err != nil {
-			cleanupFailedScan(dir, job.existed)
+			scan.CleanupFailed(dir, job.existed) // idempotent: the engine cleaned up already
 		}
 		job.result, job.err = res, err
 		job.pump.finish()
+		close(job.done)
 		c.do(func() { c.analysisDone(job) })
+		// The analysis's buffers are garbage now: give them back.
+		releaseMemory()
 	}()
-}
-
-// cleanupFailedScan removes what a failed or cancelled scan left behind in a
-// folder that did not exist before it; a folder holding a result is kept.
-func cleanupFailedScan(dir string, existed bool) {
-	if existed {
-		return
-	}
-	if _, err := os.Stat(filepath.Join(dir, scan.ResultFile)); err == nil {
-		return
-	}
-	os.RemoveAll(dir)
 }
 
 // cancelAnalysis stops the running analysis; analysisDone then returns to
@@ -337,6 +353,7 @@ func (c *controller) openScan(dir string) {
 
 func (c *controller) openReview(dir string, res *scan.Result) {
 	c.closeReview()
+	c.dropLive()
 	c.review = newReviewScreen(c, dir, res)
 	c.setScreen(screenReview, c.review.obj)
 }
@@ -358,18 +375,15 @@ func (c *controller) goBG(f func(ctx context.Context)) {
 	}()
 }
 
-// do runs f on the UI goroutine unless the window is closing. uiMu makes
-// the functions mutually exclusive even where fyne.Do runs them inline (the
-// test driver runs them on the calling goroutine); on the real driver they
-// all run on the UI goroutine and the mutex is never contended. Never call
-// do from code already running on the UI goroutine.
+// do runs f on the UI goroutine unless the window is closing. It hands f to
+// c.post: fyne.Do in the app; tests inject a queue they drain on their own
+// goroutine, so they need neither sleeps nor locks. Never call do from code
+// already running on the UI goroutine.
 func (c *controller) do(f func()) {
 	if c.closing.Load() {
 		return
 	}
-	fyne.Do(func() {
-		c.uiMu.Lock()
-		defer c.uiMu.Unlock()
+	c.post(func() {
 		if c.closing.Load() {
 			return
 		}
@@ -383,8 +397,8 @@ func (c *controller) shutdown() {
 	c.closing.Store(true)
 	c.cancel()
 	c.bg.Wait()
-	if c.review != nil {
-		c.review.preview.close()
+	if r := c.review; r != nil {
+		r.preview.close()
 	}
 }
 
@@ -410,7 +424,7 @@ func newAppHeader(c *controller) *appHeader {
 	h.scan.TextStyle = fyne.TextStyle{Bold: true}
 	h.status = widget.NewLabel("")
 	h.status.Importance = widget.LowImportance
-	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { c.showSettings() })
+	settings := widget.NewButtonWithIcon("Settings (Ctrl+,)", theme.SettingsIcon(), func() { c.showSettings() })
 	settings.Importance = widget.LowImportance
 	version := widget.NewLabel("v" + c.opts.Version)
 	version.Importance = widget.LowImportance
@@ -443,4 +457,12 @@ func (h *appHeader) update() {
 func newSection(title string, content fyne.CanvasObject) fyne.CanvasObject {
 	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	return container.NewBorder(t, nil, nil, nil, content)
+}
+
+// releaseMemory returns freed memory to the system (after an analysis and
+// after closing a scan, when large buffers have just become garbage); any
+// goroutine.
+func releaseMemory() {
+	debug.FreeOSMemory()
+	trimCHeap()
 }

@@ -20,6 +20,8 @@ type Engine struct {
 	Reoutline func(ctx context.Context, dir string, corners [4][2]float64, o scan.ReoutlineOptions) (*scan.Result, error)
 	Plan      func(dir string, cfg upload.Config) ([]upload.Object, int64, error)
 	Upload    func(ctx context.Context, dir string, cfg upload.Config, sink event.Sink) (*upload.Report, error)
+	// TestConnection lists the bucket (the settings' Test connection).
+	TestConnection func(ctx context.Context, cfg upload.Config) (string, error)
 }
 
 func (e Engine) withDefaults() Engine {
@@ -38,6 +40,9 @@ func (e Engine) withDefaults() Engine {
 	if e.Upload == nil {
 		e.Upload = upload.Upload
 	}
+	if e.TestConnection == nil {
+		e.TestConnection = upload.TestConnection
+	}
 	return e
 }
 
@@ -50,6 +55,10 @@ type Env struct {
 	// LoadConfig assembles the upload configuration; nil → upload.LoadConfig
 	// with the settings path's folder and the keychain above.
 	LoadConfig func() (upload.Config, error)
+
+	// post hands a function to the UI goroutine; nil → fyne.Do. Tests set
+	// a queue they drain themselves.
+	post func(func())
 }
 
 // videoExts are the file types the window accepts.

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	_ "image/png" // decode the scan's PNGs
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -83,28 +80,4 @@ func (p *framePreviewer) close() {
 		p.reader.Close()
 		p.reader = nil
 	}
-}
-
-// loadImages decodes the PNGs of a scan folder (relative paths); missing
-// or unreadable files are simply absent from the map.
-func loadImages(dir string, rels []string) map[string]image.Image {
-	out := make(map[string]image.Image, len(rels))
-	for _, rel := range rels {
-		if rel == "" {
-			continue
-		}
-		if _, ok := out[rel]; ok {
-			continue
-		}
-		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			continue
-		}
-		img, _, err := image.Decode(f)
-		f.Close()
-		if err == nil {
-			out[rel] = img
-		}
-	}
-	return out
 }

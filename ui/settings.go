@@ -2,12 +2,15 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"gradevault/engine/analysis"
@@ -21,7 +24,9 @@ type settingsForm struct {
 	workers, mode     *widget.Select
 	threshold, minGap *widget.Entry
 	status            *widget.Label
+	test              *widget.Button
 	dialog            dialog.Dialog
+	keyStored         bool // a key for the URL is in the keychain (checked in the background)
 }
 
 func (c *controller) showSettings() {
@@ -32,7 +37,8 @@ func (c *controller) showSettings() {
 	f.url.SetPlaceHolder("https://your-project.supabase.co")
 	f.url.SetText(s.URL)
 	f.key = widget.NewPasswordEntry()
-	f.key.SetPlaceHolder("leave empty to keep the stored key")
+	f.key.SetPlaceHolder("paste the project's service key")
+	c.checkStoredKey(f, s.URL)
 	f.bucket = widget.NewEntry()
 	f.bucket.SetPlaceHolder(upload.DefaultBucket)
 	f.bucket.SetText(s.Bucket)
@@ -83,13 +89,15 @@ func (c *controller) showSettings() {
 		return nil
 	}
 	f.status = widget.NewLabel("")
-	f.status.Wrapping = fyne.TextWrapWord
-	f.status.Importance = widget.LowImportance
+	f.status.Importance = widget.MediumImportance
+	f.status.Hide()
+	f.test = widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), func() { c.testConnection(f) })
 
 	items := []*widget.FormItem{
 		{Text: "Supabase URL", Widget: f.url},
 		{Text: "Key", Widget: f.key, HintText: "stored in the OS keychain, never shown"},
 		{Text: "Bucket", Widget: f.bucket},
+		{Text: "", Widget: container.NewVBox(container.NewHBox(f.test), f.status)},
 		{Text: "Workers", Widget: f.workers},
 		{Text: "Mode", Widget: f.mode, HintText: "precise: full-resolution optical flow, as the original worker; fast: quicker"},
 		{Text: "Motion threshold (px)", Widget: f.threshold},
@@ -100,7 +108,7 @@ func (c *controller) showSettings() {
 			c.saveSettings(f)
 		}
 	}, c.win)
-	d.Resize(fyne.NewSize(620, 520))
+	d.Resize(fyne.NewSize(640, 600))
 	f.dialog = d
 	c.lastDialog = d
 	d.Show()
@@ -136,11 +144,74 @@ func (c *controller) saveSettings(f *settingsForm) {
 	}
 	kc := c.keychain()
 	c.goBG(func(context.Context) {
-		err := upload.SaveKey(kc, s.URL, key)
-		if err != nil {
-			msg := "The key could not be stored in the keychain: " + err.Error() +
-				"\nYou can set SUPABASE_KEY in the environment or a .env file instead."
-			c.do(func() { c.notify("Key not saved", msg) })
+		if err := upload.SaveKey(kc, s.URL, key); err != nil {
+			c.do(func() { c.notify("Key not saved", keyNotSavedMessage(err)) })
 		}
+	})
+}
+
+// keyNotSavedMessage explains a keychain failure and the way around it.
+func keyNotSavedMessage(err error) string {
+	if errors.Is(err, upload.ErrNoKeychain) {
+		return "The key could not be stored: " + strings.TrimPrefix(err.Error(), upload.ErrNoKeychain.Error()+": ") + "."
+	}
+	return "The key could not be stored in the keychain: " + err.Error() +
+		"\nYou can set " + upload.EnvKey + " in the environment or a .env file instead."
+}
+
+// checkStoredKey looks for a stored key for url in the background; the key
+// field then says that leaving it empty keeps that key.
+func (c *controller) checkStoredKey(f *settingsForm, url string) {
+	if strings.TrimSpace(url) == "" {
+		return
+	}
+	kc := c.keychain()
+	c.goBG(func(context.Context) {
+		key, err := upload.GetKey(kc, url)
+		if err != nil || key == "" {
+			return
+		}
+		c.do(func() {
+			f.keyStored = true
+			f.key.SetPlaceHolder("leave empty to keep the stored key")
+		})
+	})
+}
+
+// testConnection lists the bucket with the form's values (the stored key
+// if the key field is empty) and shows the server's answer.
+func (c *controller) testConnection(f *settingsForm) {
+	cfg := upload.Config{URL: strings.TrimSpace(f.url.Text), Key: strings.TrimSpace(f.key.Text), Bucket: strings.TrimSpace(f.bucket.Text)}
+	if cfg.Bucket == "" {
+		cfg.Bucket = upload.DefaultBucket
+	}
+	f.test.Disable()
+	f.status.Importance = widget.MediumImportance
+	f.status.SetText("Testing…")
+	f.status.Show()
+	kc := c.keychain()
+	load := c.env.LoadConfig
+	c.goBG(func(ctx context.Context) {
+		if cfg.Key == "" && cfg.URL != "" {
+			if load != nil {
+				if full, err := load(); err == nil && strings.TrimRight(full.URL, "/") == strings.TrimRight(cfg.URL, "/") {
+					cfg.Key = full.Key
+				}
+			}
+			if cfg.Key == "" {
+				cfg.Key, _ = upload.GetKey(kc, cfg.URL)
+			}
+		}
+		msg, err := c.eng.TestConnection(ctx, cfg)
+		c.do(func() {
+			f.test.Enable()
+			if err != nil {
+				f.status.Importance = widget.DangerImportance
+				msg = err.Error()
+			} else {
+				f.status.Importance = widget.SuccessImportance
+			}
+			f.status.SetText(wrapText(msg, 440, theme.TextSize(), fyne.TextStyle{}))
+		})
 	})
 }

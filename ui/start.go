@@ -1,19 +1,27 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"image"
 	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/dustin/go-humanize"
 
 	"gradevault/assets"
+	"gradevault/engine/glint"
+	"gradevault/engine/item"
 	"gradevault/engine/library"
 )
 
@@ -31,26 +39,31 @@ type startScreen struct {
 	recent   *widget.List
 	entries  []library.Entry
 	empty    *widget.Label
+	thumbs   map[string]image.Image // library thumbnails by scan folder (small)
+	loading  map[string]bool
+	openPath *widget.Entry // the open dialog's path field, while it is shown
+	openErr  *widget.Label
+	openDlg  dialog.Dialog
 }
 
 func newStartScreen(c *controller) *startScreen {
-	s := &startScreen{c: c}
+	s := &startScreen{c: c, thumbs: map[string]image.Image{}, loading: map[string]bool{}}
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.Hide()
 
-	s.open = widget.NewButtonWithIcon("Open video…", theme.FolderOpenIcon(), s.openDialog)
+	s.open = widget.NewButtonWithIcon("Open video… (Ctrl+O)", theme.FolderOpenIcon(), s.openDialog)
 	s.open.Importance = widget.HighImportance
 	s.sample = widget.NewButtonWithIcon("Try the sample", theme.MediaPlayIcon(), s.trySample)
 
-	s.itemType = widget.NewRadioGroup([]string{"comic", "card", "toy"}, func(v string) {
-		if v != "" {
-			c.itemType = v
+	s.itemType = widget.NewRadioGroup(item.Names(), func(v string) {
+		if t, err := item.Parse(v); err == nil {
+			c.itemType = t
 		}
 	})
 	s.itemType.Horizontal = true
 	s.itemType.Required = true
-	s.itemType.SetSelected(c.itemType)
+	s.itemType.SetSelected(string(c.itemType))
 
 	s.scanID = widget.NewEntry()
 	s.scanID.SetText(library.NewScanID())
@@ -71,9 +84,10 @@ func newStartScreen(c *controller) *startScreen {
 	big.TextSize = theme.TextHeadingSize()
 	big.TextStyle = fyne.TextStyle{Bold: true}
 	big.Alignment = fyne.TextAlignCenter
+	// Normal foreground, not the low-importance grey that is hard to read
+	// on the dark theme.
 	hint := widget.NewLabelWithStyle("mp4 · mov · m4v · avi · mkv · webm — several videos are analysed one after another",
 		fyne.TextAlignCenter, fyne.TextStyle{})
-	hint.Importance = widget.LowImportance
 	zone := container.NewStack(zoneBG, container.NewCenter(container.NewVBox(
 		container.NewCenter(iconBox), big, hint,
 		container.NewCenter(container.NewHBox(s.open, s.sample)),
@@ -89,11 +103,15 @@ func newStartScreen(c *controller) *startScreen {
 	s.recent = widget.NewList(
 		func() int { return len(s.entries) },
 		func() fyne.CanvasObject {
-			id := widget.NewLabelWithStyle("scan-00000000-000000-000000", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-			meta := widget.NewLabel("comic · 5 frames")
-			meta.Importance = widget.LowImportance
-			state := widget.NewLabel("uploaded")
-			return container.NewBorder(nil, nil, nil, state, container.NewVBox(id, meta))
+			img := canvas.NewImageFromImage(nil)
+			img.FillMode = canvas.ImageFillContain
+			img.SetMinSize(fyne.NewSize(80, 45))
+			title := widget.NewLabelWithStyle("video.mp4 · comic", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+			title.Truncation = fyne.TextTruncateEllipsis
+			meta := widget.NewLabel("2 hours ago · damage 12.5 · 5 frames")
+			meta.Truncation = fyne.TextTruncateEllipsis
+			state := widget.NewLabel("upload failed")
+			return container.NewBorder(nil, nil, img, state, container.NewVBox(title, meta))
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i >= len(s.entries) {
@@ -102,14 +120,16 @@ func newStartScreen(c *controller) *startScreen {
 			e := s.entries[i]
 			b := o.(*fyne.Container)
 			v := b.Objects[0].(*fyne.Container)
-			v.Objects[0].(*widget.Label).SetText(e.ID)
+			v.Objects[0].(*widget.Label).SetText(entryTitle(e))
 			v.Objects[1].(*widget.Label).SetText(entrySummary(e))
-			st := b.Objects[1].(*widget.Label)
-			st.SetText(string(e.Upload))
-			st.Importance = map[library.State]widget.Importance{
-				library.StateUploaded: widget.SuccessImportance, library.StateFailed: widget.DangerImportance,
-				library.StatePartial: widget.WarningImportance,
-			}[e.Upload]
+			img := b.Objects[1].(*canvas.Image)
+			img.Image = s.thumbs[e.Dir]
+			img.Refresh()
+			s.loadThumb(e)
+			st := b.Objects[2].(*widget.Label)
+			text, imp := uploadStateText(e)
+			st.SetText(text)
+			st.Importance = imp
 			st.Refresh()
 		},
 	)
@@ -134,15 +154,58 @@ func newStartScreen(c *controller) *startScreen {
 	return s
 }
 
+// entryTitle is a library entry's first line: video name and item type.
+func entryTitle(e library.Entry) string {
+	return fmt.Sprintf("%s · %s", orDash(e.Video), orDash(string(e.ItemType)))
+}
+
+// entrySummary is its second line: damage score, date, frames, scan ID
+// (most important first: the line is cut at the list's width).
 func entrySummary(e library.Entry) string {
 	if e.Corrupt() {
-		return "unreadable: " + e.Err.Error()
+		return e.ID + " · unreadable: " + e.Err.Error()
 	}
-	parts := fmt.Sprintf("%s · %s · %d golden frames", orDash(string(e.ItemType)), humanize.Time(e.CreatedAt), e.GoldenFrames)
+	parts := "no damage score"
 	if e.HasGlint {
-		parts += fmt.Sprintf(" · damage %s", fmtNum(e.DamageScore))
+		parts = fmt.Sprintf("damage %s (%s)", fmtNum(e.DamageScore), glint.SeverityOf(e.DamageScore))
 	}
-	return parts
+	return parts + fmt.Sprintf(" · %s · %d frames · %s", e.CreatedAt.Format("2 Jan 2006 15:04"), e.GoldenFrames, e.ID)
+}
+
+// uploadStateText words a scan's upload state so that a failed upload never
+// reads as a failed analysis.
+func uploadStateText(e library.Entry) (string, widget.Importance) {
+	if e.Corrupt() {
+		return "unreadable scan", widget.DangerImportance
+	}
+	switch e.Upload {
+	case library.StateUploaded:
+		return "uploaded", widget.SuccessImportance
+	case library.StatePartial:
+		return "upload incomplete", widget.WarningImportance
+	case library.StateFailed:
+		return "saved · upload failed", widget.WarningImportance
+	}
+	return "saved · not uploaded", widget.MediumImportance
+}
+
+// loadThumb decodes the entry's thumbnail in the background once.
+func (s *startScreen) loadThumb(e library.Entry) {
+	if e.Thumbnail == "" || s.thumbs[e.Dir] != nil || s.loading[e.Dir] {
+		return
+	}
+	s.loading[e.Dir] = true
+	path := filepath.Join(e.Dir, filepath.FromSlash(e.Thumbnail))
+	dir := e.Dir
+	s.c.goBG(func(context.Context) {
+		img := loadThumb(path, 160)
+		s.c.do(func() {
+			if img != nil {
+				s.thumbs[dir] = img
+				s.recent.Refresh()
+			}
+		})
+	})
 }
 
 func orDash(s string) string {
@@ -203,22 +266,78 @@ func (s *startScreen) takeScanID() string {
 	return id
 }
 
+// openDialog asks for a video: a path field (paste or type a path) and a
+// Browse button for the file chooser, which only fills the field. Nothing
+// is analysed until Analyse is pressed with a path to a video file.
 func (s *startScreen) openDialog() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil {
-			s.setMessage(err.Error(), true)
+	s.openPath = widget.NewEntry()
+	s.openPath.SetPlaceHolder("/path/to/video.mp4")
+	s.openErr = widget.NewLabel("")
+	s.openErr.Importance = widget.DangerImportance
+	s.openErr.Hide()
+	browse := widget.NewButtonWithIcon("Browse…", theme.FolderOpenIcon(), func() {
+		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil {
+				s.openErr.SetText(err.Error())
+				s.openErr.Show()
+				return
+			}
+			if r == nil {
+				return
+			}
+			s.openPath.SetText(r.URI().Path())
+			r.Close()
+		}, s.c.win)
+		d.SetFilter(storage.NewExtensionFileFilter(videoExts))
+		d.Resize(fyne.NewSize(900, 560))
+		d.Show()
+	})
+	content := container.NewVBox(
+		widget.NewLabel("Path of the video to analyse:"),
+		container.NewBorder(nil, nil, nil, browse, s.openPath),
+		s.openErr,
+	)
+	var d dialog.Dialog
+	analyse := func() {
+		path := strings.TrimSpace(s.openPath.Text)
+		if err := checkVideoFile(path); err != nil {
+			s.openErr.SetText(err.Error())
+			s.openErr.Show()
 			return
 		}
-		if r == nil {
-			return
-		}
-		path := r.URI().Path()
-		r.Close()
+		d.Hide()
 		s.c.enqueue(path)
-	}, s.c.win)
-	d.SetFilter(storage.NewExtensionFileFilter(videoExts))
-	d.Resize(fyne.NewSize(900, 600))
+	}
+	s.openPath.OnSubmitted = func(string) { analyse() }
+	ok := widget.NewButtonWithIcon("Analyse", theme.ConfirmIcon(), analyse)
+	ok.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons("Open a video", container.NewBorder(nil,
+		container.NewVBox(widget.NewSeparator(), container.NewHBox(layout.NewSpacer(), cancel, ok)), nil, nil,
+		container.NewGridWrap(fyne.NewSize(560, content.MinSize().Height), content)), s.c.win)
+	s.openDlg = d
+	s.c.lastDialog = d
 	d.Show()
+	s.c.win.Canvas().Focus(s.openPath)
+}
+
+// checkVideoFile says why path cannot be analysed: missing, a folder, or
+// not a video; nil if it can.
+func checkVideoFile(path string) error {
+	if path == "" {
+		return errors.New("type or browse to the path of a video file")
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("%s: no such file", filepath.Base(path))
+	}
+	if info.IsDir() {
+		return fmt.Errorf("%s is a folder: choose a video file inside it", filepath.Base(path))
+	}
+	if !isVideoPath(path) {
+		return fmt.Errorf("%s: %v (mp4, mov, m4v, avi, mkv or webm)", filepath.Base(path), errNotVideo)
+	}
+	return nil
 }
 
 func (s *startScreen) trySample() {

@@ -1,3 +1,5 @@
+//go:build tour
+
 package ui
 
 import (
@@ -32,6 +34,9 @@ type tour struct {
 	resume  chan struct{}
 	once    sync.Once
 }
+
+// newTourRunner is the screenshot tour into dir (this build has it).
+func newTourRunner(dir string) (tourRunner, error) { return newTour(dir), nil }
 
 func newTour(dir string) *tour {
 	return &tour{dir: dir, halfway: make(chan struct{}), resume: make(chan struct{})}
@@ -74,16 +79,29 @@ func (t *tour) run(c *controller) error {
 		return err
 	}
 	ui := func(f func()) {
-		fyne.DoAndWait(func() {
-			c.uiMu.Lock()
-			defer c.uiMu.Unlock()
-			f()
-		})
+		fyne.DoAndWait(f)
 	}
 	settle := func() {
 		c.wait()
 		time.Sleep(700 * time.Millisecond) // let charts render and the GPU draw
 		c.wait()
+		// On review, wait until the preview and every thumbnail are drawn.
+		waitFor(func() bool {
+			ok := true
+			ui(func() {
+				r := c.review
+				if c.screen != screenReview || r == nil {
+					return
+				}
+				ok = r.scrub >= 0 && r.scrubImg != nil || r.scrub < 0 && r.pv.base.Image != nil
+				for _, card := range r.cards {
+					ok = ok && card.img.Image != nil
+				}
+			})
+			return ok
+		}, 20*time.Second)
+		c.wait()
+		time.Sleep(300 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	if err := t.capture(c, "01-start.png"); err != nil {
@@ -114,7 +132,7 @@ func (t *tour) run(c *controller) error {
 	if err := t.capture(c, "03-review.png"); err != nil {
 		return err
 	}
-	ui(func() { c.review.layer.SetSelected(layerOverlay) })
+	ui(func() { c.review.pv.layer.SetSelected(layerOverlay) })
 	settle()
 	if err := t.capture(c, "04-review-defects.png"); err != nil {
 		return err
@@ -124,7 +142,7 @@ func (t *tour) run(c *controller) error {
 	var frame int
 	ui(func() {
 		r := c.review
-		r.layer.SetSelected(layerOriginal)
+		r.pv.layer.SetSelected(layerOriginal)
 		frame = pickOtherFrame(r)
 		r.selectSlot(len(r.res.GoldenFrameDetails) - 1)
 		r.seek(frame)
@@ -151,7 +169,45 @@ func (t *tour) run(c *controller) error {
 	}
 	ui(func() { c.lastDialog.Hide(); c.showStart("") })
 	settle()
-	return t.capture(c, "09-library.png")
+	if err := t.capture(c, "09-library.png"); err != nil {
+		return err
+	}
+	// Every dialog, at the window's default size.
+	ui(func() { c.win.Resize(fyne.NewSize(1220, 700)) })
+	settle()
+	dialogs := []struct {
+		name string
+		show func()
+	}{
+		{"10-open-dialog.png", func() { c.start.openDialog() }},
+		{"11-not-configured.png", func() {
+			load := c.env.LoadConfig
+			c.env.LoadConfig = func() (upload.Config, error) { return upload.Config{}, nil }
+			c.openScan(c.start.entries[0].Dir)
+			c.saveAndUpload(c.review.dir)
+			c.env.LoadConfig = load
+		}},
+		{"12-upload-failed.png", func() {
+			f := &uploadFlow{dir: c.review.dir, stage: "failed", err: errors.New("put frames/golden_frame_01.png: 403 Forbidden: new row violates row-level security policy")}
+			c.up = f
+			c.showUploadFailure(f)
+		}},
+		{"13-key-not-saved.png", func() { c.notify("Key not saved", keyNotSavedMessage(upload.ErrNoKeychainFriendly)) }},
+		{"14-review-report.png", func() { c.review.tabs.SelectIndex(2) }},
+	}
+	for _, d := range dialogs {
+		ui(func() {
+			if c.lastDialog != nil {
+				c.lastDialog.Hide()
+			}
+			d.show()
+		})
+		settle()
+		if err := t.capture(c, d.name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func screenIs(c *controller, ui func(func()), name string) bool {
@@ -169,37 +225,6 @@ func waitFor(cond func() bool, limit time.Duration) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return false
-}
-
-// pickOtherFrame returns the sharpest stable frame that is not golden, or
-// any frame that is not.
-func pickOtherFrame(r *reviewScreen) int {
-	best, bestSharp := -1, -1.0
-	far := func(n int) bool {
-		for _, g := range r.res.GoldenFrameDetails {
-			if n-g.Frame < 10 && g.Frame-n < 10 {
-				return false
-			}
-		}
-		return true
-	}
-	for _, f := range r.res.Frames {
-		if r.slotOf(f.Frame) >= 0 || !far(f.Frame) {
-			continue
-		}
-		if f.Stable && f.Sharpness > bestSharp {
-			best, bestSharp = f.Frame, f.Sharpness
-		}
-	}
-	if best < 0 {
-		for _, f := range r.res.Frames {
-			if r.slotOf(f.Frame) < 0 {
-				return f.Frame
-			}
-		}
-		return 0
-	}
-	return best
 }
 
 // capture saves the window as name in the tour folder: the canvas capture,

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/zalando/go-keyring"
 	"gradevault/engine/event"
 	"gradevault/engine/library"
 	"gradevault/engine/safefile"
@@ -36,7 +38,16 @@ func testVideo(t *testing.T) string {
 	return path
 }
 
-func TestMain(m *testing.M) { synthtest.Main(m) }
+func TestMain(m *testing.M) {
+	if video := os.Getenv(envWindowChild); video != "" {
+		if err := windowChild(video, os.Getenv("GRADEVAULT_HEAP_PROFILE")); err != nil {
+			fmt.Fprintln(os.Stderr, "window child:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	synthtest.Main(m)
+}
 
 // gate pauses the analysis (inside the event sink) once `at` frames have
 // been analysed, until released or the job is cancelled.
@@ -70,8 +81,42 @@ func (g *gate) run(ctx context.Context, o scan.Options) (*scan.Result, error) {
 	return scan.Run(ctx, o)
 }
 
+// uiQueue stands in for fyne.Do: functions posted from any goroutine wait
+// until the test runs them on its own goroutine (the test's UI goroutine),
+// so tests need no locks and no sleeps.
+type uiQueue struct {
+	mu   sync.Mutex
+	fs   []func()
+	wake chan struct{}
+}
+
+func newUIQueue() *uiQueue { return &uiQueue{wake: make(chan struct{}, 1)} }
+
+func (q *uiQueue) post(f func()) {
+	q.mu.Lock()
+	q.fs = append(q.fs, f)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// runPending runs the functions queued so far and returns how many ran.
+func (q *uiQueue) runPending() int {
+	q.mu.Lock()
+	fs := q.fs
+	q.fs = nil
+	q.mu.Unlock()
+	for _, f := range fs {
+		f()
+	}
+	return len(fs)
+}
+
 type harness struct {
 	t       *testing.T
+	q       *uiQueue
 	c       *controller
 	w       fyne.Window
 	lib     string
@@ -84,7 +129,7 @@ func newHarness(t *testing.T, run func(context.Context, scan.Options) (*scan.Res
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 820))
-	h := &harness{t: t, w: w, lib: libRoot}
+	h := &harness{t: t, w: w, lib: libRoot, q: newUIQueue()}
 	if h.lib == "" {
 		h.lib = t.TempDir()
 	}
@@ -96,6 +141,8 @@ func newHarness(t *testing.T, run func(context.Context, scan.Options) (*scan.Res
 		LoadConfig: func() (upload.Config, error) {
 			return upload.Config{URL: h.server.URL, Key: key, Bucket: fakestorage.DefaultBucket}, nil
 		},
+		Keychain: newMemKeychain(),
+		post:     h.q.post,
 	}
 	eng := Engine{Run: run, Reselect: func(ctx context.Context, dir string, frames []int, o scan.ReselectOptions) (*scan.Result, error) {
 		h.reselec.Add(1)
@@ -107,26 +154,68 @@ func newHarness(t *testing.T, run func(context.Context, scan.Options) (*scan.Res
 	return h
 }
 
-// locked runs f while no background update can touch the widgets.
-func (h *harness) locked(f func()) {
-	h.c.uiMu.Lock()
-	defer h.c.uiMu.Unlock()
-	f()
-}
+// locked runs f as UI code: on the test goroutine, which is the only one
+// that runs queued UI functions.
+func (h *harness) locked(f func()) { f() }
 
-// eventually polls cond (under the UI lock) until it holds.
-func (h *harness) eventually(what string, cond func() bool) {
-	h.t.Helper()
-	end := time.Now().Add(10 * time.Second)
-	for time.Now().Before(end) {
-		ok := false
-		h.locked(func() { ok = cond() })
-		if ok {
+// settle waits for every background job and runs the UI updates they
+// queued, until nothing is left.
+func (h *harness) settle() {
+	for {
+		h.c.wait()
+		if h.q.runPending() == 0 {
 			return
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	h.t.Fatalf("timed out waiting for %s", what)
+}
+
+// eventually runs queued UI updates as they arrive until cond holds (used
+// while an analysis is paused half-way in the background).
+func (h *harness) eventually(what string, cond func() bool) {
+	h.t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		h.q.runPending()
+		if cond() {
+			return
+		}
+		select {
+		case <-h.q.wake:
+		case <-timeout:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// memKeychain is an in-memory keychain.
+type memKeychain struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func newMemKeychain() *memKeychain { return &memKeychain{m: map[string]string{}} }
+
+func (k *memKeychain) Get(service, user string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if v, ok := k.m[service+"/"+user]; ok {
+		return v, nil
+	}
+	return "", keyring.ErrNotFound
+}
+
+func (k *memKeychain) Set(service, user, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.m[service+"/"+user] = secret
+	return nil
+}
+
+func (k *memKeychain) Delete(service, user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, service+"/"+user)
+	return nil
 }
 
 func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
@@ -177,7 +266,7 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 		}
 	})
 	close(g.release)
-	c.wait()
+	h.settle()
 
 	// Review with five golden frames.
 	if c.screen != screenReview {
@@ -192,7 +281,7 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 			t.Errorf("thumbnail %d has no image", i)
 		}
 	}
-	if r.base.Image == nil {
+	if r.pv.base.Image == nil {
 		t.Error("preview shows no image")
 	}
 	if r.charts.sharp.img.Image.Bounds().Dx() < 50 {
@@ -205,20 +294,20 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 
 	// Layers: the report decides what can be shown.
 	if r.res.Report == nil {
-		if !r.noGlint.Visible() || !r.layer.Disabled() {
+		if !r.pv.noGlint.Visible() || !r.pv.layer.Disabled() {
 			t.Error("nil report: the 'no defect analysis' note should show and layers be disabled")
 		}
 	} else {
-		h.locked(func() { r.layer.SetSelected(layerOverlay) })
-		c.wait()
-		if r.overlay.Image == nil || !r.overlay.Visible() {
+		h.locked(func() { r.pv.layer.SetSelected(layerOverlay) })
+		h.settle()
+		if r.pv.overlay.Image == nil || !r.pv.overlay.Visible() {
 			t.Error("defect overlay layer shows nothing")
 		}
-		h.locked(func() { r.opacity.SetValue(0.4) })
-		if got := r.overlay.Translucency; got < 0.59 || got > 0.61 {
+		h.locked(func() { r.pv.opacity.SetValue(0.4) })
+		if got := r.pv.overlay.Translucency; got < 0.59 || got > 0.61 {
 			t.Errorf("overlay translucency %v, want 0.6", got)
 		}
-		h.locked(func() { r.layer.SetSelected(layerOriginal) })
+		h.locked(func() { r.pv.layer.SetSelected(layerOriginal) })
 	}
 
 	// Re-select: preview a frame that is not golden, use it for slot 2.
@@ -227,15 +316,15 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 		r.selectSlot(1)
 		r.seek(frame)
 	})
-	c.wait()
-	if r.scrubImg == nil || r.base.Image != r.scrubImg {
+	h.settle()
+	if r.scrubImg == nil || r.pv.base.Image != r.scrubImg {
 		t.Fatalf("frame %d was not previewed (info %q)", frame, r.info.Text)
 	}
 	if r.use.Disabled() {
 		t.Fatal("'Use this frame' is disabled for a frame outside the set")
 	}
 	h.locked(func() { test.Tap(r.use) })
-	c.wait()
+	h.settle()
 	if h.reselec.Load() != 1 {
 		t.Fatalf("Reselect called %d times", h.reselec.Load())
 	}
@@ -272,12 +361,12 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 
 	// Remove a slot, then reset to automatic.
 	h.locked(func() { test.Tap(r.remove) })
-	c.wait()
+	h.settle()
 	if n := len(r.res.GoldenFrameDetails); n != 4 {
 		t.Fatalf("%d slots after remove, want 4", n)
 	}
 	h.locked(func() { test.Tap(r.reset) })
-	c.wait()
+	h.settle()
 	if !slices.Equal(sortedCopy(r.currentFrames()), sortedCopy(r.res.AutomaticPicks)) {
 		t.Fatalf("after reset %v, automatic %v", r.currentFrames(), r.res.AutomaticPicks)
 	}
@@ -292,7 +381,7 @@ func TestFlowOpenAnalyseReviewReselectUpload(t *testing.T) {
 		t.Fatalf("confirmation: %d objects, %d bytes, %q", len(f.objects), f.total, f.summary.Text)
 	}
 	h.locked(func() { c.runUpload(f) })
-	c.wait()
+	h.settle()
 	if f.stage != "done" || f.report == nil || f.report.Uploaded == 0 {
 		t.Fatalf("upload stage %q err %v", f.stage, f.err)
 	}
@@ -318,8 +407,8 @@ func TestUploadNotConfigured(t *testing.T) {
 	dir := filepath.Join(h.lib, "scan-fixture")
 	res := fakestorage.WriteScan(t, dir, "scan-fixture", false)
 	h.locked(func() { h.c.openReview(dir, res) })
-	h.c.wait()
-	if h.c.review.res.Report != nil || !h.c.review.noGlint.Visible() {
+	h.settle()
+	if h.c.review.res.Report != nil || !h.c.review.pv.noGlint.Visible() {
 		t.Fatal("a scan without glint should say there is no defect analysis")
 	}
 	h.locked(func() { test.Tap(h.c.review.upload) })
@@ -340,7 +429,7 @@ func TestLibraryOpensWithoutAnalysing(t *testing.T) {
 		}
 		h.c.start.recent.Select(0)
 	})
-	h.c.wait()
+	h.settle()
 	if h.c.screen != screenReview || ran {
 		t.Fatalf("screen %q, analysed %v", h.c.screen, ran)
 	}
@@ -366,7 +455,7 @@ func TestQueueAnalysesOneAfterAnother(t *testing.T) {
 			t.Errorf("queue %v, want one waiting", h.c.queue)
 		}
 	})
-	h.c.wait()
+	h.settle()
 	entries, err := library.List(h.lib)
 	if err != nil || len(entries) != 2 || len(order) != 2 {
 		t.Fatalf("library %v (%v), runs %v", entries, err, order)
@@ -382,7 +471,7 @@ func TestCancelStopsPromptlyAndLeavesNothing(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			g := newGate(20)
 			h := newHarness(t, g.run, "")
-			h.c.wait()
+			h.settle()
 			base := runtime.NumGoroutine()
 			var job *analysisJob
 			h.locked(func() {
@@ -403,7 +492,7 @@ func TestCancelStopsPromptlyAndLeavesNothing(t *testing.T) {
 				t.Fatal("analysis still running 1 s after cancel")
 			}
 			t.Logf("stopped in %v", time.Since(start))
-			h.c.wait()
+			h.settle()
 			if mode == "cancel" {
 				if h.c.screen != screenStart || !strings.Contains(h.c.start.message.Text, "cancelled") {
 					t.Fatalf("screen %q message %q", h.c.screen, h.c.start.message.Text)
@@ -537,7 +626,7 @@ func TestScreensFitALaptop(t *testing.T) {
 	h.eventually("live progress", func() bool { return c.live != nil && len(c.live.chunkBars) > 0 })
 	fits("analysis")
 	close(g.release)
-	c.wait()
+	h.settle()
 	if c.screen != screenReview {
 		t.Fatalf("screen %q, want review", c.screen)
 	}
@@ -554,7 +643,7 @@ func TestMarkupReview(t *testing.T) {
 		h.c.showStart("")
 		h.c.start.recent.Select(0)
 	})
-	h.c.wait()
+	h.settle()
 	if h.c.screen != screenReview {
 		t.Fatalf("screen %q, want review", h.c.screen)
 	}

@@ -38,13 +38,6 @@ type uploadFlow struct {
 	cancel  context.CancelFunc
 }
 
-func newInfoDialog(title, msg string, w fyne.Window) dialog.Dialog {
-	l := widget.NewLabel(msg)
-	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(title, "Close", container.NewGridWrap(fyne.NewSize(460, 0), l), w)
-	return d
-}
-
 func (c *controller) setDialog(d dialog.Dialog) {
 	if c.up != nil && c.up.dialog != nil && c.up.dialog != d {
 		c.up.dialog.Hide()
@@ -60,19 +53,21 @@ func (c *controller) saveAndUpload(dir string) {
 	c.up = f
 	cfg, err := c.uploadConfig()
 	f.cfg = cfg
-	if err == nil && (strings.TrimSpace(cfg.URL) == "" || strings.TrimSpace(cfg.Key) == "") {
+	missing := missingConfig(cfg)
+	if err == nil && len(missing) > 0 {
 		err = upload.ErrConfig
 	}
 	if err != nil {
 		f.stage = "unconfigured"
-		msg := fmt.Sprintf("The scan is saved locally in your library:\n%s\n\nTo upload it, set the Supabase project URL, key and bucket in Settings.", dir)
+		msg := fmt.Sprintf("The scan is saved locally in your library:\n%s\n\n", dir)
+		if len(missing) > 0 {
+			msg += fmt.Sprintf("To upload it, set the missing %s in Settings (or %s).", strings.Join(missing, " and "), missingEnv(missing))
+		}
 		if !errors.Is(err, upload.ErrConfig) {
 			msg = fmt.Sprintf("Cannot read the upload settings: %v\n\n%s", err, msg)
 		}
-		l := widget.NewLabel(msg)
-		l.Wrapping = fyne.TextWrapWord
 		d := dialog.NewCustomConfirm("Supabase is not configured", "Open settings", "Close",
-			container.NewGridWrap(fyne.NewSize(480, 0), l), func(ok bool) {
+			messageLabel(msg, dialogTextWidth, widget.MediumImportance), func(ok bool) {
 				if ok {
 					c.showSettings()
 				}
@@ -91,6 +86,32 @@ func (c *controller) saveAndUpload(dir string) {
 	f.objects, f.total = objs, total
 	f.stage = "confirm"
 	c.showUploadConfirm(f)
+}
+
+// missingConfig names the upload settings that are empty.
+func missingConfig(cfg upload.Config) []string {
+	var m []string
+	if strings.TrimSpace(cfg.URL) == "" {
+		m = append(m, "Supabase URL")
+	}
+	if strings.TrimSpace(cfg.Key) == "" {
+		m = append(m, "key")
+	}
+	return m
+}
+
+// missingEnv names the environment variables that can stand in for the
+// missing settings.
+func missingEnv(missing []string) string {
+	var env []string
+	for _, m := range missing {
+		if m == "key" {
+			env = append(env, upload.EnvKey)
+		} else {
+			env = append(env, upload.EnvURL)
+		}
+	}
+	return strings.Join(env, " and ") + " in the environment or a .env file"
 }
 
 func (c *controller) showUploadConfirm(f *uploadFlow) {
@@ -290,10 +311,7 @@ func (c *controller) showUploadFailure(f *uploadFlow) {
 	if f.report != nil && f.report.Uploaded > 0 {
 		msg += fmt.Sprintf(" %d files were sent before the error; Retry sends only the rest.", f.report.Uploaded)
 	}
-	l := widget.NewLabel(msg)
-	l.Wrapping = fyne.TextWrapWord
-	l.Importance = widget.DangerImportance
-	d := dialog.NewCustomConfirm("Upload failed", "Retry", "Close", container.NewGridWrap(fyne.NewSize(520, 0), l), func(ok bool) {
+	d := dialog.NewCustomConfirm("Upload failed", "Retry", "Close", messageLabel(msg, dialogTextWidth, widget.DangerImportance), func(ok bool) {
 		if ok {
 			c.saveAndUpload(f.dir)
 		}

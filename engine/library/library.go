@@ -108,7 +108,11 @@ type Entry struct {
 	HasGlint     bool
 	DamageScore  float64
 	GoldenFrames int
-	Upload       State // local, partial, uploaded or failed
+	// Video is the file name of the source video; Thumbnail the first
+	// golden frame (a path relative to Dir), "" if there is none.
+	Video     string
+	Thumbnail string
+	Upload    State // local, partial, uploaded or failed
 	// UploadDetail qualifies an uploaded scan: the job row failed, the
 	// signed links expire or have expired, the links need the key; "" if
 	// there is nothing to add (see State.Detail).
@@ -180,6 +184,12 @@ func entryFor(dir, name string) (e Entry, ok bool) {
 	}
 	e.ItemType = r.ItemType
 	e.GoldenFrames = len(r.GoldenFrames)
+	if r.Video.Path != "" {
+		e.Video = filepath.Base(r.Video.Path)
+	}
+	if len(r.GoldenFrameDetails) > 0 {
+		e.Thumbnail = r.GoldenFrameDetails[0].File
+	}
 	if r.Report != nil {
 		e.HasGlint = true
 		e.DamageScore = r.DamageScore

@@ -74,7 +74,9 @@ func writeScan(t *testing.T, root, id string, created time.Time, withGlint bool)
 	t.Helper()
 	dir := ScanDir(root, id)
 	r := &scan.Result{ScanID: id, ItemType: "card", CreatedAt: created,
-		GoldenFrames: []string{"frames/golden_frame_01_f00001.png", "frames/golden_frame_02_f00020.png"}}
+		GoldenFrames:       []string{"frames/golden_frame_01_f00001.png", "frames/golden_frame_02_f00020.png"},
+		GoldenFrameDetails: []scan.GoldenFrame{{Frame: 1, File: "frames/golden_frame_01_f00001.png"}, {Frame: 20, File: "frames/golden_frame_02_f00020.png"}},
+		Video:              scan.VideoInfo{Path: "/videos/" + id + ".mp4"}}
 	if withGlint {
 		r.Report = &glint.Report{DamageScore: 42.5, DefectMask: "defect_mask.png"}
 	}
@@ -132,7 +134,8 @@ func TestList(t *testing.T) {
 	if len(entries) != 5 {
 		t.Errorf("got %d entries, want 5 (4 scans + 1 corrupt)", len(entries))
 	}
-	if e := byID["scan-new"]; e.Upload != StateUploaded || !e.HasGlint || e.DamageScore != 42.5 || e.GoldenFrames != 2 || e.ItemType != "card" {
+	if e := byID["scan-new"]; e.Upload != StateUploaded || !e.HasGlint || e.DamageScore != 42.5 || e.GoldenFrames != 2 || e.ItemType != "card" ||
+		e.Video != "scan-new.mp4" || e.Thumbnail != "frames/golden_frame_01_f00001.png" {
 		t.Errorf("scan-new entry = %+v", e)
 	}
 	if e := byID["scan-mid"]; e.Upload != StatePartial {

@@ -29,6 +29,11 @@ var (
 	ErrNoKeychain = errors.New("no OS keychain available")
 )
 
+// ErrNoKeychainFriendly is what a user is told when there is no usable OS
+// keychain; the raw error (a dbus-launch failure on a desktop without a
+// Secret Service, for example) says nothing useful to them.
+var ErrNoKeychainFriendly = fmt.Errorf("%w: this system has no keychain service running (on Linux, a Secret Service such as GNOME Keyring or KWallet); set %s in the environment or a .env file instead", ErrNoKeychain, EnvKey)
+
 // KeychainTimeout bounds every keychain call: a secret service that waits
 // for an unlock prompt nobody answers must not hang the app.
 var KeychainTimeout = 3 * time.Second
@@ -96,9 +101,9 @@ func bounded(call func() error) error {
 		case errors.Is(err, keyring.ErrNotFound):
 			return ErrKeyNotFound
 		default:
-			return fmt.Errorf("%w: %v", ErrNoKeychain, err)
+			return ErrNoKeychainFriendly
 		}
 	case <-time.After(KeychainTimeout):
-		return fmt.Errorf("%w: the keychain did not answer within %v", ErrNoKeychain, KeychainTimeout)
+		return fmt.Errorf("%w: the keychain did not answer within %v; set %s in the environment or a .env file instead", ErrNoKeychain, KeychainTimeout, EnvKey)
 	}
 }

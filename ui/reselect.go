@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2/widget"
+
+	"gradevault/engine/scan"
+)
+
+// Re-selection: the timeline buttons change the golden frames through
+// scan.Reselect in the background; each completed change can be undone.
+
+func (r *reviewScreen) currentFrames() []int {
+	var fs []int
+	for _, g := range r.res.GoldenFrameDetails {
+		fs = append(fs, g.Frame)
+	}
+	return fs
+}
+
+func (r *reviewScreen) updateButtons() {
+	n := len(r.res.GoldenFrameDetails)
+	inSet := r.scrub >= 0 && r.slotOf(r.scrub) >= 0
+	setEnabled(r.use, !r.busy && r.scrub >= 0 && !inSet && n > 0)
+	setEnabled(r.add, !r.busy && r.scrub >= 0 && !inSet && n < scan.MaxPicks)
+	setEnabled(r.remove, !r.busy && n > scan.MinPicks)
+	setEnabled(r.reset, !r.busy && !slices.Equal(sortedCopy(r.currentFrames()), sortedCopy(r.res.AutomaticPicks)) && len(r.res.AutomaticPicks) >= scan.MinPicks)
+	setEnabled(r.undoBtn, !r.busy && len(r.undo) > 0)
+	setEnabled(r.upload, !r.busy)
+}
+
+func sortedCopy(s []int) []int {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func setEnabled(b *widget.Button, on bool) {
+	if on {
+		b.Enable()
+	} else {
+		b.Disable()
+	}
+}
+
+func (r *reviewScreen) useFrame() {
+	if r.scrub < 0 || r.selected >= len(r.res.GoldenFrameDetails) {
+		return
+	}
+	fs := r.currentFrames()
+	fs[r.selected] = r.scrub
+	r.reselect(fs, r.scrub, false)
+}
+
+func (r *reviewScreen) addFrame() {
+	if r.scrub < 0 {
+		return
+	}
+	r.reselect(append(r.currentFrames(), r.scrub), r.scrub, false)
+}
+
+func (r *reviewScreen) removeSlot() {
+	fs := r.currentFrames()
+	if r.selected >= len(fs) {
+		return
+	}
+	fs = slices.Delete(fs, r.selected, r.selected+1)
+	r.reselect(fs, -1, false)
+}
+
+func (r *reviewScreen) resetAuto() {
+	r.reselect(slices.Clone(r.res.AutomaticPicks), -1, false)
+}
+
+// undoLast restores the frame set before the last completed re-selection.
+func (r *reviewScreen) undoLast() {
+	if r.busy || len(r.undo) == 0 {
+		return
+	}
+	prev := r.undo[len(r.undo)-1]
+	r.reselect(slices.Clone(prev), -1, true)
+}
+
+// reselect re-extracts the frames and re-runs the glint analysis in the
+// background (scan.Reselect). A newer request cancels an older one; runs
+// never overlap in the scan folder. focus is the frame to select afterwards
+// (-1: keep the slot); undoing pops the undo stack instead of pushing.
+func (r *reviewScreen) reselect(frames []int, focus int, undoing bool) {
+	if len(frames) < scan.MinPicks || len(frames) > scan.MaxPicks {
+		r.status.SetText(fmt.Sprintf("Choose %d to %d frames.", scan.MinPicks, scan.MaxPicks))
+		r.status.Show()
+		return
+	}
+	if r.reselCancel != nil {
+		r.reselCancel()
+	}
+	r.reselSeq++
+	seq := r.reselSeq
+	ctx, cancel := context.WithCancel(r.c.ctx)
+	r.reselCancel = cancel
+	prev := r.reselDone
+	done := make(chan struct{})
+	r.reselDone = done
+	before := r.currentFrames()
+	// Keep the thumbnail of a frame being added: it is on screen already.
+	if focus >= 0 && r.scrubImg != nil && r.scrub == focus && r.thumbImg[focus] == nil {
+		r.thumbImg[focus] = thumbOfImage(r.scrubImg, thumbPixels)
+	}
+	r.busy = true
+	r.updateButtons()
+	r.status.Importance = widget.MediumImportance
+	r.status.SetText(fmt.Sprintf("Re-running the defect analysis on frames %s…", joinInts(sortedCopy(frames))))
+	r.status.Show()
+	r.progress.SetValue(0)
+	r.progress.Show()
+
+	model := newLiveModel()
+	p := startPump(r.c.do, model, nil, func(s liveSnapshot, _ any) {
+		if seq != r.reselSeq {
+			return
+		}
+		if s.Progress.Total > 0 {
+			r.progress.SetValue(float64(s.Progress.Done) / float64(s.Progress.Total))
+		}
+	})
+	dir, itemType := r.dir, r.res.ItemType
+	r.c.goBG(func(context.Context) {
+		defer close(done)
+		defer cancel()
+		if prev != nil {
+			<-prev
+		}
+		res, err := r.c.eng.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: itemType, Glint: true, Sink: model.Sink})
+		p.finish()
+		r.c.do(func() {
+			if seq != r.reselSeq || r.c.review != r || r.closed {
+				return
+			}
+			r.busy = false
+			r.progress.Hide()
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					r.status.Importance = widget.DangerImportance
+					r.status.SetText("Re-selection failed: " + err.Error())
+					r.status.Show()
+				}
+				r.updateButtons()
+				return
+			}
+			if undoing {
+				r.undo = r.undo[:len(r.undo)-1]
+			} else {
+				r.undo = append(r.undo, before)
+			}
+			if focus >= 0 {
+				for i, g := range res.GoldenFrameDetails {
+					if g.Frame == focus {
+						r.selected = i
+					}
+				}
+			}
+			r.scrub = -1
+			r.scrubImg = nil
+			r.setResult(res)
+			r.selectSlot(r.selected)
+			r.status.Importance = widget.SuccessImportance
+			r.status.SetText(reselectMessage(res, focus, r.selected, undoing))
+			r.status.Show()
+			r.info.SetText(r.frameCaption(res.GoldenFrameDetails[r.selected].Frame))
+		})
+	})
+}
+
+// reselectMessage is the status after a re-selection: which slot now holds
+// the focused frame, and the new damage score.
+func reselectMessage(res *scan.Result, focus, selected int, undoing bool) string {
+	msg := "Saved the new selection"
+	switch {
+	case undoing:
+		msg = "Undone: restored the previous selection"
+	case focus >= 0 && selected < len(res.GoldenFrameDetails) && res.GoldenFrameDetails[selected].Frame == focus:
+		msg = fmt.Sprintf("Saved the new selection: frame %d is golden slot %d of %d", focus, selected+1, len(res.GoldenFrameDetails))
+	}
+	if res.Report != nil {
+		msg += fmt.Sprintf("; defect analysis updated (damage %s).", fmtNum(res.DamageScore))
+	} else {
+		msg += "; no defect analysis ran."
+	}
+	return msg
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// pickOtherFrame returns the sharpest stable frame that is not golden, or
+// any frame that is not.
+func pickOtherFrame(r *reviewScreen) int {
+	best, bestSharp := -1, -1.0
+	far := func(n int) bool {
+		for _, g := range r.res.GoldenFrameDetails {
+			if n-g.Frame < 10 && g.Frame-n < 10 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, f := range r.res.Frames {
+		if r.slotOf(f.Frame) >= 0 || !far(f.Frame) {
+			continue
+		}
+		if f.Stable && f.Sharpness > bestSharp {
+			best, bestSharp = f.Frame, f.Sharpness
+		}
+	}
+	if best < 0 {
+		for _, f := range r.res.Frames {
+			if r.slotOf(f.Frame) < 0 {
+				return f.Frame
+			}
+		}
+		return 0
+	}
+	return best
+}
