@@ -332,3 +332,23 @@ func (g *gradingPanel) exportTo(path string) {
 func regionFits(name string, t item.Type) bool {
 	return name != "spine" || t.HasSpine()
 }
+
+// release drops the editors and their frames; UI goroutine. A load still
+// running is ignored when it finishes.
+func (g *gradingPanel) release() {
+	g.loadSeq++
+	if g.cancel != nil {
+		g.cancel()
+	}
+	// Fyne keeps the renderers of removed widgets for a while: let go of
+	// the frames themselves, not only of the widgets.
+	if g.outline != nil {
+		g.outline.img.Image = nil
+	}
+	if g.center != nil {
+		g.center.img.Image = nil
+	}
+	g.outline, g.center = nil, nil
+	g.outlineC.Objects = nil
+	g.centerC.Objects = nil
+}

@@ -48,6 +48,7 @@ func TestDragOutlineCornerReruns(t *testing.T) {
 
 	var before [4][2]float64
 	h.locked(func() {
+		h.c.review.tabs.SelectIndex(3) // the Grades tab
 		before = g.outline.Corners()
 		if !g.rerun.Disabled() {
 			t.Error("re-run enabled before any drag")
@@ -100,6 +101,7 @@ func TestCenteringGuidesAndExport(t *testing.T) {
 	h.eventually("the centering editor", func() bool { return g.center != nil })
 	var lr0, lr1 string
 	h.locked(func() {
+		h.c.review.tabs.SelectIndex(3) // the Grades tab
 		lr0 = g.center.Centering().LRLabel
 		gd := g.center.guides[0]
 		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(gd).Add(fyne.NewPos(guideGrip/2, gd.Size().Height/2))

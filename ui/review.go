@@ -394,6 +394,7 @@ func (r *reviewScreen) close() {
 	}
 	r.pv.release()
 	r.rep.release()
+	r.grading.release()
 	r.charts.release()
 	p := r.preview
 	r.c.goBG(func(context.Context) { p.close() })
