@@ -15,7 +15,7 @@ const (
 	// fitRadiusFrac is the radius of the local photometric fit, as a
 	// fraction of the rectified item's longer side: much wider than a
 	// crease, narrower than a glint.
-	fitRadiusFrac = 0.02
+	fitRadiusFrac = 0.04
 	fitEps        = 25.0 // grey²: regularises the fit's gain in flat areas
 	noiseK        = 3.0  // residuals within noiseK·σ of zero are noise
 	// alignSlackPx is the sub-pixel misregistration assumed even for a
@@ -27,8 +27,12 @@ const (
 	// rangeWeight: a fine line's residual under misregistration follows
 	// the local grey range (3×3 max − min) rather than the gradient.
 	rangeWeight = 0.0
-	clipHigh    = 250 // saturated or black pixels carry no shape information
-	clipLow     = 4
+	// glintK: under a broad brightening of B grey levels (a glint), a
+	// residual up to glintK·B is put down to the glint's shape.
+	glintK        = 0.25
+	glintBlurFrac = 0.03
+	clipHigh      = 250 // saturated or black pixels carry no shape information
+	clipLow       = 4
 	// Mask hysteresis on the evidence (grey levels): seeds above thrHigh,
 	// grown through pixels above thrHigh·thrLowFrac.
 	thrHighBase = 4.0
@@ -61,7 +65,13 @@ type defectMap struct {
 
 // buildDefectMap computes the print-free defect map of the aligned frames
 // (see the package documentation for the method).
-func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w, h int) (*defectMap, error) {
+//
+// upscale is the number of canvas pixels per source pixel (above 1 when a
+// small item was enlarged onto the canvas): blur and misregistration slack
+// are in source pixels.
+func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w, h int, upscale float64) (*defectMap, error) {
+	upscale = math.Max(1, upscale)
+	blurSigma := preBlurSigma * math.Sqrt(upscale)
 	n := w * h
 	K := len(frames)
 	dm := &defectMap{w: w, h: h, valid: common, evidence: make([]float32, n), mask: make([]uint8, n), score: make([]float32, n)}
@@ -87,7 +97,7 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 		// look alike on fine print.
 		fm, sm := gocv.NewMat(), gocv.NewMat()
 		f.grey.ConvertTo(&fm, gocv.MatTypeCV32F)
-		gocv.GaussianBlur(fm, &sm, image.Pt(0, 0), preBlurSigma, preBlurSigma, gocv.BorderReplicate)
+		gocv.GaussianBlur(fm, &sm, image.Pt(0, 0), blurSigma, blurSigma, gocv.BorderReplicate)
 		sp, _ := sm.DataPtrFloat32()
 		G[k] = slices.Clone(sp)
 		fm.Close()
@@ -151,50 +161,102 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	gx.Close()
 	gy.Close()
 
+	// The reference's Laplacian: a frame whose print is a little softer or
+	// sharper than the reference (a different resampling or focus) differs
+	// from it by a multiple of it.
+	Lm := gocv.NewMat()
+	defer Lm.Close()
+	gocv.Laplacian(Rm, &Lm, gocv.MatTypeCV32F, 1, 1, 0, gocv.BorderReplicate)
+	Lp, _ := Lm.DataPtrFloat32()
+	mL, mLL, mRL := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer mL.Close()
+	defer mLL.Close()
+	defer mRL.Close()
+	gocv.Blur(Lm, &mL, ksz)
+	tmp := gocv.NewMat()
+	gocv.Multiply(Lm, Lm, &tmp)
+	gocv.Blur(tmp, &mLL, ksz)
+	gocv.Multiply(Rm, Lm, &tmp)
+	gocv.Blur(tmp, &mRL, ksz)
+	tmp.Close()
+	mLp, _ := mL.DataPtrFloat32()
+	mLLp, _ := mLL.DataPtrFloat32()
+	mRLp, _ := mRL.DataPtrFloat32()
+
 	// 3. Per frame: local linear photometric fit of the frame on the
-	// reference (explains print under any smooth change of light: glare,
-	// shading, exposure), residual beyond noise and misregistration.
+	// reference and its Laplacian (explains print under any smooth change
+	// of light — glare, shading, exposure — and a change of sharpness),
+	// then the residual beyond noise and misregistration.
 	dm.perFrame = make([][]float32, K)
 	sigmas := make([]float64, K)
 	err := parallel(ctx, K, func(k int) error {
 		Gm := matF32(G[k], w, h)
 		defer Gm.Close()
-		RG := gocv.NewMat()
-		defer RG.Close()
-		gocv.Multiply(Rm, Gm, &RG)
-		mG, mRG := gocv.NewMat(), gocv.NewMat()
+		prod := gocv.NewMat()
+		defer prod.Close()
+		mG, mRG, mLG := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
 		defer mG.Close()
 		defer mRG.Close()
+		defer mLG.Close()
 		gocv.Blur(Gm, &mG, ksz)
-		gocv.Blur(RG, &mRG, ksz)
+		gocv.Multiply(Rm, Gm, &prod)
+		gocv.Blur(prod, &mRG, ksz)
+		gocv.Multiply(Lm, Gm, &prod)
+		gocv.Blur(prod, &mLG, ksz)
 		mGp, _ := mG.DataPtrFloat32()
 		mRGp, _ := mRG.DataPtrFloat32()
+		mLGp, _ := mLG.DataPtrFloat32()
 		A := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
 		defer A.Close()
 		B := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
 		defer B.Close()
+		C := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
+		defer C.Close()
 		ap, _ := A.DataPtrFloat32()
 		bp, _ := B.DataPtrFloat32()
+		cp, _ := C.DataPtrFloat32()
 		for i := 0; i < n; i++ {
-			v := mRRp[i] - mRp[i]*mRp[i]
-			if v < 0 {
-				v = 0
+			vRR := max(0, mRRp[i]-mRp[i]*mRp[i]) + fitEps
+			vLL := max(0, mLLp[i]-mLp[i]*mLp[i]) + fitEps
+			cRL := mRLp[i] - mRp[i]*mLp[i]
+			cRG := mRGp[i] - mRp[i]*mGp[i]
+			cLG := mLGp[i] - mLp[i]*mGp[i]
+			det := vRR*vLL - cRL*cRL
+			var a, c float32
+			if det > 1e-6 {
+				a = (vLL*cRG - cRL*cLG) / det
+				c = (vRR*cLG - cRL*cRG) / det
 			}
-			a := (mRGp[i] - mRp[i]*mGp[i]) / (v + fitEps)
-			ap[i] = a
-			bp[i] = mGp[i] - a*mRp[i]
+			ap[i], cp[i] = a, c
+			bp[i] = mGp[i] - a*mRp[i] - c*mLp[i]
 		}
-		Ab, Bb := gocv.NewMat(), gocv.NewMat()
+		Ab, Bb, Cb := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
 		defer Ab.Close()
 		defer Bb.Close()
+		defer Cb.Close()
 		gocv.Blur(A, &Ab, ksz)
 		gocv.Blur(B, &Bb, ksz)
+		gocv.Blur(C, &Cb, ksz)
 		abp, _ := Ab.DataPtrFloat32()
 		bbp, _ := Bb.DataPtrFloat32()
+		cbp, _ := Cb.DataPtrFloat32()
+		// Broad brightening (the glint) makes the fit's gain vary inside
+		// its window; the residual it leaves on print scales with it.
+		D := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
+		defer D.Close()
+		dp, _ := D.DataPtrFloat32()
+		for i := 0; i < n; i++ {
+			dp[i] = G[k][i] - R[i]
+		}
+		Db := gocv.NewMat()
+		defer Db.Close()
+		bs := glintBlurFrac * float64(max(w, h))
+		gocv.GaussianBlur(D, &Db, image.Pt(0, 0), bs, bs, gocv.BorderReplicate)
+		dbp, _ := Db.DataPtrFloat32()
 		e := make([]float32, n)
 		g := G[k]
 		for i := 0; i < n; i++ {
-			e[i] = g[i] - (abp[i]*R[i] + bbp[i])
+			e[i] = g[i] - (abp[i]*R[i] + cbp[i]*Lp[i] + bbp[i])
 		}
 		sig := 1.4826 * sampledMedianAbs(e, common)
 		sigmas[k] = sig
@@ -211,7 +273,7 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 			if v < 0 {
 				v = -v
 			}
-			v -= floor + slack*grad[i]
+			v -= floor + slack*grad[i] + glintK*max(0, dbp[i])
 			if v < 0 {
 				v = 0
 			}

@@ -240,7 +240,8 @@ func findDefects(dm *defectMap, wear [4]cornerWear, specs []regionSpec, sc mmSca
 	for i, v := range dm.mask {
 		mp[i] = 255 * v
 	}
-	k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
+	js := max(5, 2*int(math.Round(0.008*float64(min(w, h))))+1)
+	k := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(js, js))
 	defer k.Close()
 	joined := gocv.NewMat()
 	defer joined.Close()
@@ -256,8 +257,8 @@ func findDefects(dm *defectMap, wear [4]cornerWear, specs []regionSpec, sc mmSca
 		}
 	}
 	short := float64(min(w, h))
-	for l := 1; l < nl; l++ {
-		px := comps[l]
+	comps = mergeSegments(comps[1:], w, 0.1*short)
+	for _, px := range comps {
 		if len(px) < 6 {
 			continue
 		}
@@ -357,5 +358,115 @@ func findDefects(dm *defectMap, wear [4]cornerWear, specs []regionSpec, sc mmSca
 		}
 		return 0
 	})
+	return out
+}
+
+// segment is the shape of one connected part of the mask.
+type segment struct {
+	mx, my, ux, uy, lo, hi, width float64
+}
+
+func segmentOf(px []int, w int) segment {
+	var sx, sy, sxx, syy, sxy float64
+	for _, i := range px {
+		x, y := float64(i%w), float64(i/w)
+		sx += x
+		sy += y
+		sxx += x * x
+		syy += y * y
+		sxy += x * y
+	}
+	n := float64(len(px))
+	g := segment{mx: sx / n, my: sy / n}
+	cxx, cyy, cxy := sxx/n-g.mx*g.mx, syy/n-g.my*g.my, sxy/n-g.mx*g.my
+	th := 0.5 * math.Atan2(2*cxy, cxx-cyy)
+	g.ux, g.uy = math.Cos(th), math.Sin(th)
+	g.lo, g.hi = math.Inf(1), math.Inf(-1)
+	for _, i := range px {
+		t := (float64(i%w)-g.mx)*g.ux + (float64(i/w)-g.my)*g.uy
+		g.lo, g.hi = math.Min(g.lo, t), math.Max(g.hi, t)
+	}
+	g.width = n / (g.hi - g.lo + 1)
+	return g
+}
+
+// ends returns the segment's two end points.
+func (g segment) ends() [2][2]float64 {
+	return [2][2]float64{{g.mx + g.lo*g.ux, g.my + g.lo*g.uy}, {g.mx + g.hi*g.ux, g.my + g.hi*g.uy}}
+}
+
+// mergeSegments joins elongated parts of the mask that continue each other
+// (nearly parallel, end to end within maxGap, on one line): a crease that
+// catches the light unevenly is one crease.
+func mergeSegments(comps [][]int, w int, maxGap float64) [][]int {
+	n := len(comps)
+	segs := make([]segment, n)
+	long := make([]bool, n)
+	for i, c := range comps {
+		if len(c) < 6 {
+			continue
+		}
+		segs[i] = segmentOf(c, w)
+		L := segs[i].hi - segs[i].lo + 1
+		long[i] = L >= 3*segs[i].width && L >= 8
+	}
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	for i := 0; i < n; i++ {
+		if !long[i] {
+			continue
+		}
+		for j := i + 1; j < n; j++ {
+			if !long[j] {
+				continue
+			}
+			a, b := segs[i], segs[j]
+			if math.Abs(a.ux*b.ux+a.uy*b.uy) < math.Cos(15*math.Pi/180) {
+				continue
+			}
+			ea, eb := a.ends(), b.ends()
+			gap := math.Inf(1)
+			for _, p := range ea {
+				for _, q := range eb {
+					gap = math.Min(gap, dist(p, q))
+				}
+			}
+			if gap > maxGap {
+				continue
+			}
+			// b's ends lie on a's line and vice versa.
+			tol := 3 + a.width + b.width
+			off := func(g segment, p [2]float64) float64 {
+				return math.Abs((p[0]-g.mx)*(-g.uy) + (p[1]-g.my)*g.ux)
+			}
+			if off(a, eb[0]) > tol || off(a, eb[1]) > tol || off(b, ea[0]) > tol || off(b, ea[1]) > tol {
+				continue
+			}
+			parent[find(j)] = find(i)
+		}
+	}
+	groups := map[int][]int{}
+	var order []int
+	for i, c := range comps {
+		r := find(i)
+		if _, ok := groups[r]; !ok {
+			order = append(order, r)
+		}
+		groups[r] = append(groups[r], c...)
+	}
+	out := make([][]int, 0, len(order))
+	for _, r := range order {
+		out = append(out, groups[r])
+	}
 	return out
 }

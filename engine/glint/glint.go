@@ -31,7 +31,7 @@ const MaxFrames = 24
 // item's size in the reference frame, clamped to this range.
 const (
 	maxRectifiedSide = 1000
-	minRectifiedSide = 200
+	minRectifiedSide = 400
 )
 
 // Errors callers may branch on.
@@ -332,7 +332,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 			cfs = append(cfs, cf)
 		}
 	}
-	dm, err := buildDefectMap(ctx, dfs, common, cw, ch)
+	dm, err := buildDefectMap(ctx, dfs, common, cw, ch, upscale(ref, cw, ch))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -358,6 +358,21 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		glintMaps(shown, cw, ch, rep)
 	}
 	return rep, dm, nil
+}
+
+// upscale is the number of canvas pixels per pixel of the reference frame
+// along the item.
+func upscale(ref *frameState, w, h int) float64 {
+	if !ref.found {
+		return 1
+	}
+	c := ref.corners
+	hpx := (dist(c[0], c[3]) + dist(c[1], c[2])) / 2
+	wpx := (dist(c[0], c[1]) + dist(c[3], c[2])) / 2
+	if hpx <= 0 || wpx <= 0 {
+		return 1
+	}
+	return math.Sqrt(float64(w) / wpx * float64(h) / hpx)
 }
 
 func countDoubtful(st []*frameState) int {

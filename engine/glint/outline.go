@@ -209,7 +209,7 @@ func bestContour(bin gocv.Mat, itemType item.Type) outlineCandidate {
 	for i := 0; i < contours.Size(); i++ {
 		cv := contours.At(i)
 		area := gocv.ContourArea(cv)
-		if area < 0.03*imgArea {
+		if area < 0.008*imgArea {
 			continue
 		}
 		pts := cv.ToPoints()

@@ -24,8 +24,8 @@ const (
 // principal point at the frame's centre and square pixels (Zhang and He,
 // "Whiteboard scanning and image enhancement", 2007). When the view is too
 // close to fronto-parallel for the focal length to be recovered (or the
-// recovered one is implausible) it falls back to the ratio of the mean side
-// lengths, which is then accurate.
+// recovered one is implausible) it assumes a focal length equal to the
+// frame's longer side.
 func quadAspect(q [4][2]float64, w, h int) float64 {
 	simple := (dist(q[0], q[1]) + dist(q[3], q[2])) / (dist(q[0], q[3]) + dist(q[1], q[2]))
 	u0, v0 := float64(w-1)/2, float64(h-1)/2
@@ -46,16 +46,18 @@ func quadAspect(q [4][2]float64, w, h int) float64 {
 	n3 := [3]float64{k3*m3[0] - m1[0], k3*m3[1] - m1[1], k3*m3[2] - m1[2]}
 	den := n2[2] * n3[2]
 	D := float64(max(w, h))
-	if math.Abs(den) < 1e-9 {
-		return simple
-	}
-	f2 := -(n2[0]*n3[0] + n2[1]*n3[1]) / den
-	if !(f2 > 0.09*D*D && f2 < 25*D*D) {
-		return simple
+	// The focal length follows from the two vanishing points; when one of
+	// them is (nearly) at infinity it cannot be recovered and a typical
+	// phone's (the frame's longer side) is assumed.
+	f2 := D * D
+	if math.Abs(den) > 1e-12 {
+		if g := -(n2[0]*n3[0] + n2[1]*n3[1]) / den; g > 0.25*D*D && g < 9*D*D {
+			f2 = g
+		}
 	}
 	num := (n2[0]*n2[0]+n2[1]*n2[1])/f2 + n2[2]*n2[2]
 	dn := (n3[0]*n3[0]+n3[1]*n3[1])/f2 + n3[2]*n3[2]
-	if num <= 0 || dn <= 0 {
+	if num <= 0 || dn <= 0 || math.IsNaN(num/dn) {
 		return simple
 	}
 	return math.Sqrt(num / dn)

@@ -82,9 +82,9 @@ type Report struct {
 	OutlineChecks []OutlineCheck `json:"outlineChecks,omitempty"`
 	// ConfidenceReasons say why the defect analysis is less trustworthy
 	// than usual (empty when nothing is doubtful).
-	ConfidenceReasons []string `json:"glintConfidenceReasons,omitempty"`
-	ItemOutline       *Outline `json:"itemOutline,omitempty"`
-	Alignment        []Alignment             `json:"alignment,omitempty"`
+	ConfidenceReasons []string    `json:"glintConfidenceReasons,omitempty"`
+	ItemOutline       *Outline    `json:"itemOutline,omitempty"`
+	Alignment         []Alignment `json:"alignment,omitempty"`
 	// RectifiedSize is the width and height in pixels of the rectified item
 	// image all maps, masks and rectified frames share.
 	RectifiedSize [2]int     `json:"rectifiedSize"`
