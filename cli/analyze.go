@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gradevault/engine/analysis"
@@ -19,9 +20,11 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	out := fs.String("out", "", "scan folder to write (default: the library's folder for the scan ID)")
 	workers := fs.Int("workers", 0, "goroutine workers (default: number of CPUs)")
 	mode := fs.String("mode", string(analysis.Fast), "motion measure: fast or precise")
-	threshold := fs.Float64("motion-threshold", 1.0, "a frame is still when its motion is at most this many pixels")
-	minGap := fs.Int("min-gap", 15, "minimum distance between golden frames, in frames")
-	count := fs.Int("count", 5, "number of golden frames")
+	threshold := fs.Float64("motion-threshold", analysis.DefaultMotionThreshold, "a frame is still when its motion is at most this many pixels")
+	minGap := fs.Int("min-gap", analysis.DefaultMinGap, "minimum distance between golden frames, in frames")
+	count := fs.Int("count", analysis.DefaultCount, "number of golden frames")
+	policy := fs.String("select", string(analysis.PolicyPoses), "golden-frame rule: poses (one per still pose first) or seed (the original's sharpest-first)")
+	noCache := fs.Bool("no-cache", false, "measure every frame again even if this video was analysed before")
 	scanID := fs.String("scan-id", "", "scan ID (default: generated)")
 	itemType := fs.String("item-type", "comic", "item type: comic, card or toy")
 	quiet := fs.Bool("quiet", false, "print only the scan folder")
@@ -47,6 +50,10 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return fail(stderr, err)
 	}
+	pol, err := analysis.ParsePolicy(*policy)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	switch {
 	case *workers < 0:
 		return fail(stderr, fmt.Errorf("--workers must be at least 1"))
@@ -69,18 +76,24 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		dir = library.ScanDir(library.Root(*lib), id)
 	}
 
+	ao := analysis.Options{Mode: m, Workers: *workers, MotionThreshold: *threshold, MinGap: *minGap, Count: *count, Policy: pol}
+	if !*noCache {
+		ao.Cache = analysis.DirCache(library.CacheDir(library.Root(*lib)))
+	}
 	prog := newProgress(stderr, isTerminal(stderr) && !*quiet)
 	defer prog.stop()
 	res, err := scan.Run(ctx, scan.Options{
 		Video: pos[0], Dir: dir, ScanID: id, ItemType: it, Glint: !*noGlint, Force: *force,
-		Analysis: analysis.Options{Mode: m, Workers: *workers, MotionThreshold: *threshold, MinGap: *minGap, Count: *count},
-		Sink:     prog.handle,
+		Analysis: ao, Sink: prog.handle,
 	})
 	prog.stop()
 	if err != nil {
 		return fail(stderr, err)
 	}
 	if !*quiet {
+		if res.Confidence.Level == analysis.Low {
+			fmt.Fprintf(stderr, "LOW CONFIDENCE: %s\n", strings.Join(res.Confidence.Reasons, "; "))
+		}
 		fmt.Fprintln(stderr, summary(res))
 		for _, w := range res.Warnings {
 			fmt.Fprintf(stderr, "warning: %s\n", w)
@@ -123,8 +136,14 @@ func summary(r *scan.Result) string {
 		len(r.Frames), r.Video.Width, r.Video.Height, r.Video.DurationSeconds,
 		(time.Duration(r.Timings.TotalSeconds*1000) * time.Millisecond).Round(10*time.Millisecond),
 		r.Settings.Workers, r.Settings.Mode, stable, picks)
+	if r.Settings.MetricsCached {
+		s += " (metrics from the cache)"
+	}
 	if r.Report != nil {
 		s += fmt.Sprintf("; damage score %.1f", r.DamageScore)
+		if r.Confidence.Level == analysis.Low {
+			s += " (low confidence)"
+		}
 	}
 	return s
 }

@@ -1,25 +1,25 @@
 // Package analysis measures every frame of a video (sharpness and motion) on
 // a pool of goroutine workers and picks the golden frames.
 //
-// The video is split into chunks (PlanChunks); each worker opens its own
-// decoder, seeks to its chunk and decodes it in order. A chunk's worker
-// also decodes the frame before the chunk, so the chunk's first frame gets
-// its true motion: every frame's metrics, and so the picks, are identical
-// whatever the number of workers, and equal to one sequential pass.
+// One decoder reads the video sequentially, exactly as a plain OpenCV read
+// loop does, so frame N is always the N-th frame in presentation order —
+// whatever the frame rate does (phones record variable frame rate, drop
+// and duplicate timestamps), with B-frames and open GOPs. It hands each
+// decoded frame to a pool of workers: a worker turns it grey, measures its
+// sharpness and prepares its optical-flow input, then measures the motion
+// from the frame before, which another worker prepared. Every frame's
+// metrics, and so the picks, are identical whatever the number of workers,
+// and equal to one sequential pass. The video's frames are still grouped
+// in the original worker's chunks (PlanChunks) for progress.
 package analysis
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"runtime"
-	"sort"
-	"sync"
+	"slices"
 	"time"
-
-	"gocv.io/x/gocv"
 
 	"gradevault/engine/event"
 	"gradevault/engine/video"
@@ -60,7 +60,11 @@ type Options struct {
 	MotionThreshold float64 // px; a frame is stable when motion ≤ this; default 1.0
 	MinGap          int     // minimum distance between picks in frames; default 15
 	Count           int     // golden frames to pick; default 5
-	Sink            event.Sink
+	Policy          Policy  // golden-frame selection; default PolicyPoses
+	// Cache, when set, keeps every frame's metrics by the video's content:
+	// a video measured before in the same mode is not decoded again.
+	Cache Cache
+	Sink  event.Sink
 }
 
 // Defaults returns o with every unset field given its default value.
@@ -80,13 +84,17 @@ func (o Options) Defaults() Options {
 	if o.Count <= 0 {
 		o.Count = DefaultCount
 	}
+	if o.Policy == "" {
+		o.Policy = PolicyPoses
+	}
 	return o
 }
 
 // Frame is one frame's metrics.
 type Frame struct {
-	Index     int     // frame number, from 0
+	Index     int     // frame number, from 0, in presentation order
 	Timestamp float64 // seconds
+	PTS       float64 // the stream's timestamp as OpenCV reports it, ms: identifies the frame (video.Reader.SetIndex)
 	Sharpness float64 // variance of the Laplacian of the grey frame
 	Motion    float64 // mean optical-flow magnitude from the previous frame, full-resolution px
 	Stable    bool    // Motion ≤ the threshold
@@ -94,13 +102,29 @@ type Frame struct {
 
 // Result is the outcome of Run.
 type Result struct {
-	Info     video.Info
-	Options  Options // with defaults filled in
-	Chunks   []event.Chunk
-	Frames   []Frame // every decoded frame, in order
-	Picks    []Pick
-	Warnings []string
-	Elapsed  time.Duration
+	Info       video.Info
+	Options    Options // with defaults filled in
+	Chunks     []event.Chunk
+	Frames     []Frame // every decoded frame, in order
+	Picks      []Pick
+	Poses      []Pose
+	Confidence Confidence
+	Warnings   []string
+	Elapsed    time.Duration
+	Cached     bool // the metrics came from the cache: nothing was decoded
+}
+
+// PTS returns every frame's stream timestamp, the index video.Reader.SetIndex
+// takes to seek exactly.
+func (r *Result) PTS() []float64 { return FramePTS(r.Frames) }
+
+// FramePTS returns the frames' stream timestamps.
+func FramePTS(frames []Frame) []float64 {
+	out := make([]float64, len(frames))
+	for i, f := range frames {
+		out[i] = f.PTS
+	}
+	return out
 }
 
 // ErrTooFewFrames is returned when fewer than two frames decode.
@@ -115,12 +139,25 @@ func Run(ctx context.Context, path string, opts Options) (*Result, error) {
 	opts.Sink = nil
 
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseProbe})
+	var key string
+	if opts.Cache != nil {
+		if _, err := video.Check(path); err != nil {
+			return nil, err
+		}
+		var err error
+		if key, err = CacheKey(path, opts.Mode); err != nil {
+			return nil, err
+		}
+		if m, ok := opts.Cache.Get(key); ok {
+			return fromCache(path, m, opts, sink, start), nil
+		}
+	}
 	info, err := video.Probe(path)
 	if err != nil {
 		return nil, err
 	}
 	chunks := PlanChunks(info.Frames)
-	workers := min(opts.Workers, len(chunks))
+	workers := max(1, opts.Workers)
 	sink.Emit(event.Planned{Frames: info.Frames, FPS: info.FPS, Width: info.Width, Height: info.Height,
 		Workers: workers, Chunks: chunks})
 	for _, c := range chunks {
@@ -128,264 +165,97 @@ func Run(ctx context.Context, path string, opts Options) (*Result, error) {
 	}
 
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseAnalyse})
-	frames, err := analyseChunks(ctx, path, info, chunks, workers, opts, sink)
+	frames, err := analyse(ctx, path, info, chunks, workers, opts, sink)
 	if err != nil {
 		return nil, err
 	}
-
-	res := &Result{Info: info, Options: opts, Chunks: chunks}
-	res.Options.Sink = nil
-	res.Frames, res.Warnings = contiguous(frames, info.Frames)
-	if len(res.Frames) < 2 {
+	res := &Result{Info: info, Options: opts, Chunks: chunks, Frames: frames}
+	if len(frames) < 2 {
 		return nil, fmt.Errorf("%s: %w", path, ErrTooFewFrames)
 	}
-	res.Info.Frames = len(res.Frames)
-	for _, w := range res.Warnings {
+	if w := truncation(len(frames), info.Frames); w != "" {
+		res.Warnings = append(res.Warnings, w)
 		sink.Emit(event.Warning{Message: w})
 	}
-
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSelect})
-	picks, warns := Select(res.Frames, opts.MotionThreshold, opts.MinGap, opts.Count)
-	res.Picks = picks
-	res.Warnings = append(res.Warnings, warns...)
-	for _, w := range warns {
-		sink.Emit(event.Warning{Message: w})
+	res.Info.Frames = len(frames)
+	if opts.Cache != nil {
+		// A cache that cannot be written costs only speed next time.
+		_ = opts.Cache.Put(key, &Measured{Info: res.Info, Frames: frames, Warnings: res.Warnings})
 	}
-	p := event.Picked{}
-	for _, pk := range picks {
-		p.Frames = append(p.Frames, pk.Index)
-		p.Relaxed = append(p.Relaxed, pk.Relaxed)
-	}
-	sink.Emit(p)
+	res.finish(sink)
 	res.Elapsed = time.Since(start)
 	return res, nil
 }
 
-// contiguous sorts frames and keeps the run 0, 1, 2, … that decoded without
-// a gap, with a warning when the video ended well before the frame count
-// its header announced. Containers without a stored count (Matroska, WebM)
-// get one estimated from the duration, which can be a frame or two off:
-// a shortfall of up to max(2, 1%) frames is taken for that, not damage.
-func contiguous(frames []Frame, expected int) ([]Frame, []string) {
-	sort.Slice(frames, func(i, j int) bool { return frames[i].Index < frames[j].Index })
-	n := 0
-	for n < len(frames) && frames[n].Index == n {
-		n++
-	}
-	var warnings []string
-	if expected-n > max(2, expected/100) {
-		warnings = append(warnings, fmt.Sprintf(
-			"video is truncated or damaged: %d of the %d frames its header announces decoded; analysed those", n, expected))
-	}
-	return frames[:n], warnings
-}
-
-// analyseChunks runs the chunks on a pool of workers and gathers every
-// frame's metrics. Each worker keeps one decoder and, when the chunk after
-// the one it finished is still queued, takes that one and simply reads on:
-// a worker seeks about once, not once per chunk, which matters for videos
-// with long keyframe intervals, where every seek decodes from the last
-// keyframe.
-func analyseChunks(ctx context.Context, path string, info video.Info, chunks []event.Chunk,
-	workers int, opts Options, sink event.Sink) ([]Frame, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	queue := newChunkQueue(len(chunks), workers)
-	var (
-		mu       sync.Mutex
-		frames   = make([]Frame, 0, info.Frames)
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		mu.Lock()
-		firstErr = cmp.Or(firstErr, err)
-		mu.Unlock()
-		cancel()
-	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			wk, err := newWorker(path, opts.Mode, info)
-			if err != nil {
-				fail(err)
-				return
+// fromCache replays cached metrics as if the video had been analysed: the
+// same events (every chunk and frame), then selection with opts.
+func fromCache(path string, m *Measured, opts Options, sink event.Sink, start time.Time) *Result {
+	info := m.Info
+	info.Path = path
+	chunks := PlanChunks(len(m.Frames))
+	sink.Emit(event.Planned{Frames: len(m.Frames), FPS: info.FPS, Width: info.Width, Height: info.Height,
+		Workers: opts.Workers, Chunks: chunks, Cached: true})
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseAnalyse})
+	res := &Result{Info: info, Options: opts, Chunks: chunks, Frames: slices.Clone(m.Frames), Cached: true}
+	res.Warnings = append(res.Warnings, m.Warnings...)
+	for _, c := range chunks {
+		pr := event.ChunkProgress{Chunk: c.Index, State: event.ChunkDone, Total: c.Len()}
+		for i := c.Start; i < c.End; i++ {
+			f := &res.Frames[i]
+			f.Stable = f.Motion <= opts.MotionThreshold
+			sink.Emit(event.FrameAnalysed{Frame: f.Index, Timestamp: f.Timestamp, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable})
+			pr.Done++
+			if f.Stable {
+				pr.Stable++
 			}
-			defer wk.Close()
-			prev := -1
-			for ctx.Err() == nil {
-				i, ok := queue.take(w, prev)
-				if !ok {
-					return
-				}
-				last := i == len(chunks)-1
-				got, err := wk.analyseChunk(ctx, chunks[i], last, opts.MotionThreshold, sink)
-				mu.Lock()
-				frames = append(frames, got...)
-				mu.Unlock()
-				if err != nil {
-					fail(err)
-					return
-				}
-				prev = i
-			}
-		}()
+		}
+		sink.Emit(pr)
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil && firstErr == nil {
-		firstErr = err
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return frames, nil
+	res.finish(sink)
+	res.Elapsed = time.Since(start)
+	return res
 }
 
-// chunkQueue hands out chunks so that each worker works through a
-// contiguous run: worker w starts at w/workers of the way through the
-// video, continues with the next chunk while it is free, and otherwise
-// takes the middle of the longest run of chunks nobody has taken, which
-// leaves the start of that run to the worker already reading towards it.
-type chunkQueue struct {
-	mu      sync.Mutex
-	taken   []bool
-	workers int
+// Reselect picks the golden frames again from already measured frames with
+// other settings (threshold, gap, count, policy): no decoding.
+func Reselect(info video.Info, frames []Frame, opts Options) *Result {
+	opts = opts.Defaults()
+	res := &Result{Info: info, Options: opts, Chunks: PlanChunks(len(frames)), Frames: slices.Clone(frames)}
+	res.Options.Sink = nil
+	for i := range res.Frames {
+		res.Frames[i].Stable = res.Frames[i].Motion <= opts.MotionThreshold
+	}
+	res.finish(event.Serialise(opts.Sink))
+	return res
 }
 
-func newChunkQueue(n, workers int) *chunkQueue {
-	return &chunkQueue{taken: make([]bool, n), workers: workers}
+// finish selects the golden frames and assesses confidence.
+func (res *Result) finish(sink event.Sink) {
+	opts := res.Options
+	res.Options.Sink = nil
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseSelect})
+	sel := Select(res.Frames, SelectOptions{Threshold: opts.MotionThreshold, MinGap: opts.MinGap, Count: opts.Count, Policy: opts.Policy})
+	res.Picks, res.Poses = sel.Picks, sel.Poses
+	res.Warnings = append(res.Warnings, sel.Warnings...)
+	for _, w := range sel.Warnings {
+		sink.Emit(event.Warning{Message: w})
+	}
+	res.Confidence = Assess(res)
+	p := event.Picked{}
+	for _, pk := range res.Picks {
+		p.Frames = append(p.Frames, pk.Index)
+		p.Relaxed = append(p.Relaxed, pk.Relaxed)
+	}
+	sink.Emit(p)
 }
 
-// take returns the chunk worker w should analyse after chunk prev (-1 at
-// the start), or false when none is left.
-func (q *chunkQueue) take(w, prev int) (int, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	n := len(q.taken)
-	want := prev + 1
-	if prev < 0 {
-		want = w * n / q.workers
+// truncation warns when the video ended well before the frame count its
+// header announced. Containers without a stored count (Matroska, WebM) get
+// one estimated from the duration, which can be a frame or two off: a
+// shortfall of up to max(2, 1%) frames is taken for that, not damage.
+func truncation(decoded, expected int) string {
+	if expected-decoded > max(2, expected/100) {
+		return fmt.Sprintf("video is truncated or damaged: %d of the %d frames its header announces decoded; analysed those", decoded, expected)
 	}
-	if want < n && !q.taken[want] {
-		q.taken[want] = true
-		return want, true
-	}
-	bestStart, bestLen := -1, 0
-	for i := 0; i < n; {
-		if q.taken[i] {
-			i++
-			continue
-		}
-		j := i
-		for j < n && !q.taken[j] {
-			j++
-		}
-		if j-i > bestLen {
-			bestStart, bestLen = i, j-i
-		}
-		i = j
-	}
-	if bestStart < 0 {
-		return 0, false
-	}
-	i := bestStart + bestLen/2
-	q.taken[i] = true
-	return i, true
-}
-
-// worker is one goroutine's decoder and metrics. next is the frame the
-// decoder reads next, and the metrics hold the frame before it, so a chunk
-// that starts at next continues without seeking.
-type worker struct {
-	r *video.Reader
-	m *metrics
-}
-
-func newWorker(path string, mode Mode, info video.Info) (*worker, error) {
-	r, err := video.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := newMetrics(mode, info.Width, info.Height)
-	if err != nil {
-		r.Close()
-		return nil, err
-	}
-	return &worker{r: r, m: m}, nil
-}
-
-func (w *worker) Close() {
-	w.m.Close()
-	w.r.Close()
-}
-
-// analyseChunk decodes one chunk and measures its frames. The last chunk
-// reads to the end of the stream, whatever the container's count said. A
-// frame that does not decode ends the chunk early; that is not an error
-// (Run reports truncation), but cancellation is.
-func (w *worker) analyseChunk(ctx context.Context, c event.Chunk, last bool,
-	threshold float64, sink event.Sink) ([]Frame, error) {
-	progress := event.ChunkProgress{Chunk: c.Index, State: event.ChunkRunning, Total: c.Len()}
-	sink.Emit(progress)
-	finish := func(state event.ChunkState, err error) {
-		progress.State = state
-		if err != nil {
-			progress.Err = err.Error()
-		}
-		sink.Emit(progress)
-	}
-
-	r, m := w.r, w.m
-	from := max(c.Start-1, 0)
-	end := c.End
-	if last {
-		end = math.MaxInt
-	}
-	if m.hasPrev && r.Next() == c.Start && c.Start > 0 {
-		from = c.Start // the metrics already hold frame Start-1: read on
-	} else {
-		m.reset()
-		if err := r.Seek(from); err != nil {
-			finish(event.ChunkDone, nil) // past the end of a truncated video
-			return nil, nil
-		}
-	}
-	bgr := gocv.NewMat()
-	defer bgr.Close()
-	out := make([]Frame, 0, c.Len())
-	for f := from; f < end; f++ {
-		if err := ctx.Err(); err != nil {
-			finish(event.ChunkFailed, err)
-			return out, err
-		}
-		_, ts, err := r.Read(&bgr)
-		if err != nil {
-			break // end of stream or damaged data
-		}
-		sharp, motion, err := m.add(bgr)
-		if err != nil {
-			err = fmt.Errorf("frame %d: %w", f, err)
-			finish(event.ChunkFailed, err)
-			return out, err
-		}
-		if f < c.Start {
-			continue // the overlap frame: decoded only for the next frame's motion
-		}
-		fr := Frame{Index: f, Timestamp: ts, Sharpness: sharp, Motion: motion, Stable: motion <= threshold}
-		out = append(out, fr)
-		progress.Done++
-		if fr.Stable {
-			progress.Stable++
-		}
-		if last && progress.Done > progress.Total {
-			progress.Total = progress.Done
-		}
-		sink.Emit(event.FrameAnalysed{Frame: f, Timestamp: ts, Sharpness: sharp, Motion: motion, Stable: fr.Stable})
-		sink.Emit(progress)
-	}
-	progress.Total = progress.Done
-	finish(event.ChunkDone, nil)
-	return out, nil
+	return ""
 }

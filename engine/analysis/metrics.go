@@ -40,29 +40,38 @@ func FastLevels(longSide int) int {
 	return k
 }
 
-// metrics computes sharpness and motion for consecutive frames. It keeps the
-// previous frame's grey image between calls. Not safe for concurrent use.
+// flowInput is a frame prepared for optical flow: the grey frame itself
+// (precise) or a reduced, normalised pyramid level (fast).
+type flowInput struct {
+	img gocv.Mat
+}
+
+func newFlowInput() flowInput { return flowInput{img: gocv.NewMat()} }
+
+// Close releases the C memory held by in.
+func (in *flowInput) Close() { in.img.Close() }
+
+// metrics is one worker's measuring kit: scratch Mats and, in fast mode,
+// its own DIS optical flow (not safe for concurrent use).
 type metrics struct {
 	mode   Mode
 	levels int // pyramid halvings for fast mode's flow
 
-	grey, lap, flowIn, prevFlowIn, flow, mag gocv.Mat
-	hasPrev                                  bool
-	dis                                      *dis // fast mode's optical flow
+	grey, lap, tmp, flow, mag gocv.Mat
+	dis                       *dis
 }
 
-func newMetrics(mode Mode, width, height int) (*metrics, error) {
+func newMetrics(mode Mode, levels int) (*metrics, error) {
 	m := &metrics{
-		mode:       mode,
-		grey:       gocv.NewMat(),
-		lap:        gocv.NewMat(),
-		flowIn:     gocv.NewMat(),
-		prevFlowIn: gocv.NewMat(),
-		flow:       gocv.NewMat(),
-		mag:        gocv.NewMat(),
+		mode:   mode,
+		levels: levels,
+		grey:   gocv.NewMat(),
+		lap:    gocv.NewMat(),
+		tmp:    gocv.NewMat(),
+		flow:   gocv.NewMat(),
+		mag:    gocv.NewMat(),
 	}
 	if mode == Fast {
-		m.levels = FastLevels(max(width, height))
 		d, err := newDIS(fastPreset)
 		if err != nil {
 			m.Close()
@@ -75,7 +84,7 @@ func newMetrics(mode Mode, width, height int) (*metrics, error) {
 
 // Close releases the C memory held by m.
 func (m *metrics) Close() {
-	for _, x := range []*gocv.Mat{&m.grey, &m.lap, &m.flowIn, &m.prevFlowIn, &m.flow, &m.mag} {
+	for _, x := range []*gocv.Mat{&m.grey, &m.lap, &m.tmp, &m.flow, &m.mag} {
 		x.Close()
 	}
 	if m.dis != nil {
@@ -83,48 +92,46 @@ func (m *metrics) Close() {
 	}
 }
 
-// reset forgets the previous frame.
-func (m *metrics) reset() { m.hasPrev = false }
-
-// add takes the next frame (BGR). It returns the frame's sharpness and its
-// motion from the previous frame given to add (0 if there is none).
-func (m *metrics) add(bgr gocv.Mat) (sharpness, motion float64, err error) {
+// prepare measures a frame's sharpness (BGR in) and makes its flow input.
+func (m *metrics) prepare(bgr gocv.Mat, in *flowInput) (sharpness float64, err error) {
+	if m.mode == Precise {
+		gocv.CvtColor(bgr, &in.img, gocv.ColorBGRToGray)
+		return laplacianVariance(in.img, &m.lap)
+	}
 	gocv.CvtColor(bgr, &m.grey, gocv.ColorBGRToGray)
-	sharpness, err = laplacianVariance(m.grey, &m.lap)
-	if err != nil {
-		return 0, 0, err
+	if sharpness, err = laplacianVariance(m.grey, &m.lap); err != nil {
+		return 0, err
 	}
-
-	// The flow input: the grey frame itself, or a reduced pyramid level.
+	src := m.grey
+	for i := 0; i < m.levels; i++ {
+		dst := &m.tmp
+		if i == m.levels-1 {
+			dst = &in.img
+		}
+		gocv.PyrDown(src, dst, image.Point{}, gocv.BorderDefault)
+		src = *dst
+	}
 	if m.levels == 0 {
-		m.grey.CopyTo(&m.flowIn)
+		m.grey.CopyTo(&in.img)
+	}
+	return sharpness, nil
+}
+
+// motion is the mean optical-flow magnitude from prev to cur, in
+// full-resolution pixels.
+func (m *metrics) motion(prev, cur flowInput) (float64, error) {
+	if m.dis != nil {
+		if err := m.dis.calc(prev.img, cur.img, &m.flow); err != nil {
+			return 0, err
+		}
 	} else {
-		src := m.grey
-		for i := 0; i < m.levels; i++ {
-			gocv.PyrDown(src, &m.flowIn, image.Point{}, gocv.BorderDefault)
-			src = m.flowIn
-		}
+		gocv.CalcOpticalFlowFarneback(prev.img, cur.img, &m.flow,
+			flowPyrScale, flowLevels, flowWinSize, flowIterations, flowPolyN, flowPolySigma, flowFlags)
 	}
-	if m.hasPrev {
-		if m.dis != nil {
-			err = m.dis.calc(m.prevFlowIn, m.flowIn, &m.flow)
-		} else {
-			gocv.CalcOpticalFlowFarneback(m.prevFlowIn, m.flowIn, &m.flow,
-				flowPyrScale, flowLevels, flowWinSize, flowIterations, flowPolyN, flowPolySigma, flowFlags)
-		}
-		if err == nil {
-			motion, err = meanMagnitude(m.flow, &m.mag)
-		}
-		if err != nil {
-			return 0, 0, err
-		}
-		// Flow on a reduced level is in reduced pixels; report full-resolution
-		// pixels so thresholds mean the same in both modes.
-		motion *= float64(int(1) << m.levels)
-	}
-	m.flowIn, m.prevFlowIn = m.prevFlowIn, m.flowIn
-	m.hasPrev = true
-	return sharpness, motion, nil
+	motion, err := meanMagnitude(m.flow, &m.mag)
+	// Flow on a reduced level is in reduced pixels; report full-resolution
+	// pixels so thresholds mean the same in both modes.
+	return motion * float64(int(1)<<m.levels), err
 }
 
 // laplacianVariance is the variance of the Laplacian of grey, as the

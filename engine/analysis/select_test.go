@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gradevault/engine/event"
+	"gradevault/engine/video"
 )
 
 func frames(motion, sharp []float64) []Frame {
@@ -56,7 +57,7 @@ func TestSelect(t *testing.T) {
 			want: []int{0}, wantRelaxed: []bool{false},
 		},
 		{
-			name:   "relaxed fill uses the lowest motion that respects the gap",
+			name:   "relaxed fill ranks by sharpness over motion and respects the gap",
 			motion: []float64{0.2, 3, 1.5, 9, 2, 1.2, 7},
 			sharp:  []float64{10, 90, 90, 90, 90, 90, 90},
 			gap:    2, count: 3,
@@ -74,8 +75,9 @@ func TestSelect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			picks, warns := Select(frames(tt.motion, tt.sharp), 1.0, tt.gap, tt.count)
-			got, relaxed := pickFrames(picks)
+			sel := Select(frames(tt.motion, tt.sharp), SelectOptions{Threshold: 1.0, MinGap: tt.gap, Count: tt.count, Policy: PolicySeed})
+			warns := sel.Warnings
+			got, relaxed := pickFrames(sel.Picks)
 			if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(relaxed, tt.wantRelaxed) {
 				t.Fatalf("picks %v relaxed %v, want %v %v", got, relaxed, tt.want, tt.wantRelaxed)
 			}
@@ -138,36 +140,121 @@ func TestFastLevels(t *testing.T) {
 	}
 }
 
-func TestChunkQueueGivesContiguousRuns(t *testing.T) {
-	q := newChunkQueue(10, 2)
-	// Worker 0 starts at chunk 0, worker 1 at chunk 5.
-	if i, _ := q.take(0, -1); i != 0 {
-		t.Fatalf("worker 0 starts at %d", i)
+func TestPoses(t *testing.T) {
+	//                  pose 0 (bridged 1.4)    sweep        pose 1   short sweep, then a long one
+	motion := []float64{0, .2, .1, 1.4, .1, .3, 5, 6, 7, .1, .2, .4, 3, 4, 5, 6, .1}
+	sharp := make([]float64, len(motion))
+	for i := range sharp {
+		sharp[i] = float64(10 + i%4)
 	}
-	if i, _ := q.take(1, -1); i != 5 {
-		t.Fatalf("worker 1 starts at %d", i)
+	got := Poses(frames(motion, sharp), 1.0, 2)
+	want := []Pose{{ID: 0, Start: 0, End: 6, Best: 2}, {ID: 1, Start: 9, End: 12, Best: 11}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Poses = %+v, want %+v", got, want)
 	}
-	// Each continues with the next chunk while it is free.
-	if i, _ := q.take(1, 5); i != 6 {
-		t.Fatalf("worker 1 continues at %d", i)
-	}
-	for want := 1; want <= 4; want++ {
-		if i, _ := q.take(0, want-1); i != want {
-			t.Fatalf("worker 0 continues at %d, want %d", i, want)
+}
+
+func TestSelectCoversPoses(t *testing.T) {
+	// Three holds; the first is much sharper, so the seed rule takes all
+	// its picks there.
+	var motion, sharp []float64
+	for h, base := range []float64{1000, 300, 200} {
+		for i := 0; i < 20; i++ {
+			motion = append(motion, 0.1)
+			sharp = append(sharp, base+float64(i))
+		}
+		if h < 2 {
+			for i := 0; i < 5; i++ {
+				motion = append(motion, 8)
+				sharp = append(sharp, 50)
+			}
 		}
 	}
-	// Worker 0 reaches worker 1's run: it takes the middle of what is left
-	// (7, 8, 9 → 8), leaving 7 to worker 1.
-	if i, _ := q.take(0, 4); i != 8 {
-		t.Fatalf("worker 0 jumps to %d, want 8", i)
+	fs := frames(motion, sharp)
+	seed := Select(fs, SelectOptions{MinGap: 5, Count: 3, Policy: PolicySeed})
+	poses := Select(fs, SelectOptions{MinGap: 5, Count: 3})
+	seedIdx, _ := pickFrames(seed.Picks)
+	if !reflect.DeepEqual(seedIdx, []int{9, 14, 19}) {
+		t.Fatalf("seed picks %v, want the three sharpest of hold 0", seedIdx)
 	}
-	if i, _ := q.take(1, 6); i != 7 {
-		t.Fatalf("worker 1 continues at %d, want 7", i)
+	got, _ := pickFrames(poses.Picks)
+	if !reflect.DeepEqual(got, []int{19, 44, 69}) {
+		t.Fatalf("pose picks %v, want the sharpest frame of each hold", got)
 	}
-	if i, _ := q.take(0, 8); i != 9 {
-		t.Fatalf("worker 0 continues at %d, want 9", i)
+	for i, p := range poses.Picks {
+		if p.Pose != i || p.Rank == 0 {
+			t.Errorf("pick %d: pose %d rank %d", i, p.Pose, p.Rank)
+		}
 	}
-	if _, ok := q.take(1, 7); ok {
-		t.Fatal("a chunk was handed out twice")
+	// More picks than poses: one per pose, then the next sharpest.
+	more := Select(fs, SelectOptions{MinGap: 5, Count: 5})
+	got, _ = pickFrames(more.Picks)
+	if !reflect.DeepEqual(got, []int{4, 9, 14, 19, 44}) && !reflect.DeepEqual(got, []int{9, 14, 19, 44, 69}) {
+		t.Fatalf("5 picks %v", got)
+	}
+	covered := map[int]bool{}
+	for _, p := range more.Picks {
+		covered[p.Pose] = true
+	}
+	if len(covered) != 3 {
+		t.Fatalf("5 picks cover poses %v, want all 3", covered)
+	}
+}
+
+func TestRelaxedPicksAreNeverBlurred(t *testing.T) {
+	// One still frame; the moving frames are either slightly moving and
+	// sharp, or barely moving and defocused (sharpness 2 % of the still
+	// frame's). The lowest-motion frames are the defocused ones.
+	motion := []float64{0.1}
+	sharp := []float64{1000}
+	for i := 1; i < 60; i++ {
+		if i%2 == 0 {
+			motion = append(motion, 1.1) // defocused, almost still
+			sharp = append(sharp, 20)
+		} else {
+			motion = append(motion, 2.5+float64(i%7)/10) // moving a little, sharp
+			sharp = append(sharp, 900)
+		}
+	}
+	fs := frames(motion, sharp)
+	sel := Select(fs, SelectOptions{MinGap: 5, Count: 5})
+	if len(sel.Picks) != 5 {
+		t.Fatalf("%d picks", len(sel.Picks))
+	}
+	for _, p := range sel.Picks {
+		if p.Sharpness < 500 {
+			t.Errorf("pick %d is defocused (sharpness %v) while sharp candidates exist", p.Index, p.Sharpness)
+		}
+	}
+	// Only defocused frames besides the still one: fewer picks, no blur.
+	for i := range fs {
+		if i%2 == 1 {
+			fs[i].Sharpness = 15
+		}
+	}
+	sel = Select(fs, SelectOptions{MinGap: 5, Count: 5})
+	if len(sel.Picks) != 1 || !strings.Contains(strings.Join(sel.Warnings, " "), "without taking a blurred frame") {
+		t.Fatalf("picks %v warnings %q: want only the still frame and a warning", sel.Picks, sel.Warnings)
+	}
+}
+
+func TestConfidence(t *testing.T) {
+	moving := make([]float64, 40)
+	sharp := make([]float64, 40)
+	for i := range moving {
+		moving[i], sharp[i] = 3+float64(i%5), 100+float64(i)
+	}
+	res := Reselect(video.Info{Frames: 40, FPS: 30}, frames(moving, sharp), Options{})
+	if res.Confidence.Level != Low || !strings.Contains(strings.Join(res.Confidence.Reasons, " "), NoStillMessage) {
+		t.Fatalf("no still frame: confidence %+v", res.Confidence)
+	}
+	for i := range moving {
+		if i/10%2 == 0 {
+			moving[i] = 0.1
+		}
+	}
+	res = Reselect(video.Info{Frames: 40, FPS: 30}, frames(moving, sharp), Options{MinGap: 5, Count: 3})
+	if res.Confidence.Level != High || len(res.Poses) != 2 {
+		t.Fatalf("two holds: confidence %+v, poses %v", res.Confidence, res.Poses)
 	}
 }

@@ -145,18 +145,32 @@ func sequentialPass(t *testing.T, path string, mode Mode) []Frame {
 	defer vc.Close()
 	img := gocv.NewMat()
 	defer img.Close()
-	m, err := newMetrics(mode, int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight)))
+	levels := 0
+	if mode == Fast {
+		levels = FastLevels(max(int(vc.Get(gocv.VideoCaptureFrameWidth)), int(vc.Get(gocv.VideoCaptureFrameHeight))))
+	}
+	m, err := newMetrics(mode, levels)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	prev, cur := newFlowInput(), newFlowInput()
+	defer prev.Close()
+	defer cur.Close()
 	var out []Frame
 	for vc.Read(&img) && !img.Empty() {
-		s, mo, err := m.add(img)
+		s, err := m.prepare(img, &cur)
 		if err != nil {
 			t.Fatal(err)
 		}
+		mo := 0.0
+		if len(out) > 0 {
+			if mo, err = m.motion(prev, cur); err != nil {
+				t.Fatal(err)
+			}
+		}
 		out = append(out, Frame{Index: len(out), Sharpness: s, Motion: mo})
+		prev, cur = cur, prev
 	}
 	return out
 }

@@ -71,6 +71,7 @@ type Planned struct {
 	Height  int     // upright frame height
 	Workers int
 	Chunks  []Chunk
+	Cached  bool // the metrics come from the cache: the chunks are done already
 }
 
 // ChunkProgress reports the progress of one chunk.

@@ -56,6 +56,11 @@ func expandHome(dir string) string {
 	return filepath.Join(home, strings.TrimPrefix(dir, "~"))
 }
 
+// CacheDir is the folder, inside the library root, that keeps per-frame
+// metrics between analyses of the same video (analysis.DirCache). The
+// library's listing skips it.
+func CacheDir(root string) string { return filepath.Join(root, ".metrics-cache") }
+
 // ScanDir is the folder of scan scanID inside the library root.
 func ScanDir(root, scanID string) string {
 	return filepath.Join(root, scanID)

@@ -57,8 +57,10 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 	sink := event.Serialise(o.Sink)
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
 	picks := make([]Pick, len(frames))
+	poseOf, rankOf := poseAndRank(res)
 	for i, f := range frames {
-		picks[i] = Pick{Frame: f, Relaxed: !res.Frames[f].Stable, Manual: !slices.Contains(res.AutomaticPicks, f)}
+		picks[i] = Pick{Frame: f, Relaxed: !res.Frames[f].Stable, Manual: !slices.Contains(res.AutomaticPicks, f),
+			Pose: poseOf(f), Rank: rankOf[f]}
 	}
 	images, keep, err := extract(ctx, path, dir, res, picks)
 	if err != nil {
@@ -82,4 +84,34 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 	removeStale(filepath.Join(dir, FramesDir), "golden_frame_", keep)
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil
+}
+
+// poseAndRank tells each frame's still pose (-1 for none) and its
+// sharpness rank among the still frames (0 if not still).
+func poseAndRank(res *Result) (poseOf func(int) int, rank map[int]int) {
+	poseOf = func(f int) int {
+		for _, p := range res.Poses {
+			if f >= p.Start && f < p.End && res.Frames[f].Stable {
+				return p.ID
+			}
+		}
+		return -1
+	}
+	var still []FrameRecord
+	for _, f := range res.Frames {
+		if f.Stable {
+			still = append(still, f)
+		}
+	}
+	slices.SortStableFunc(still, func(a, b FrameRecord) int {
+		if c := cmp.Compare(b.Sharpness, a.Sharpness); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Frame, b.Frame)
+	})
+	rank = make(map[int]int, len(still))
+	for i, f := range still {
+		rank[f.Frame] = i + 1
+	}
+	return poseOf, rank
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"gradevault/engine/analysis"
 	"gradevault/engine/glint"
 	"gradevault/engine/item"
 	"gradevault/engine/safefile"
@@ -32,7 +33,12 @@ type Result struct {
 	Video              VideoInfo     `json:"video"`
 	Settings           Settings      `json:"settings"`
 	Warnings           []string      `json:"warnings"`
-	Timings            Timings       `json:"timings"`
+	// Confidence says how far the golden frames, and the damage score
+	// measured on them, can be trusted; low means "re-film".
+	Confidence analysis.Confidence `json:"confidence"`
+	// Poses are the video's still poses (runs of still frames).
+	Poses   []analysis.Pose `json:"poses"`
+	Timings Timings         `json:"timings"`
 	*glint.Report
 }
 
@@ -44,6 +50,8 @@ type GoldenFrame struct {
 	Motion    float64 `json:"motion"`
 	Relaxed   bool    `json:"relaxed"`
 	Manual    bool    `json:"manual,omitempty"`
+	Pose      int     `json:"pose"` // still pose ID, -1 for none
+	Rank      int     `json:"rank"` // sharpness rank among still frames (1 = sharpest), 0 if not still
 	File      string  `json:"file"`
 }
 
@@ -54,6 +62,7 @@ type FrameRecord struct {
 	Sharpness float64 `json:"sharpness"`
 	Motion    float64 `json:"motion"`
 	Stable    bool    `json:"stable"`
+	PTS       float64 `json:"pts"` // stream timestamp (ms) that identifies the frame when seeking
 }
 
 // VideoInfo describes the source video.
@@ -73,8 +82,10 @@ type Settings struct {
 	MotionThreshold float64 `json:"motionThreshold"`
 	MinGap          int     `json:"minGap"`
 	Count           int     `json:"count"`
+	Policy          string  `json:"policy"`
 	Workers         int     `json:"workers"`
 	Chunks          int     `json:"chunks"`
+	MetricsCached   bool    `json:"metricsCached,omitempty"` // metrics from the cache: the video was not decoded again
 }
 
 // Timings are wall-clock durations in seconds.
@@ -104,4 +115,29 @@ func WriteResult(dir string, r *Result) error {
 		return err
 	}
 	return safefile.WriteFile(filepath.Join(dir, ResultFile), append(data, '\n'), 0o644)
+}
+
+// AnalysisFrames returns the scan's per-frame metrics as the analysis
+// package has them.
+func (r *Result) AnalysisFrames() []analysis.Frame {
+	out := make([]analysis.Frame, len(r.Frames))
+	for i, f := range r.Frames {
+		out[i] = analysis.Frame{Index: f.Frame, Timestamp: f.Timestamp, PTS: f.PTS, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable}
+	}
+	return out
+}
+
+// frameIndex is every frame's stream timestamp, for exact seeking; nil
+// for a result written before timestamps were kept.
+func (r *Result) frameIndex() []float64 {
+	out := make([]float64, len(r.Frames))
+	known := false
+	for i, f := range r.Frames {
+		out[i] = f.PTS
+		known = known || f.PTS != 0
+	}
+	if !known {
+		return nil
+	}
+	return out
 }

@@ -86,14 +86,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		},
 		Settings: Settings{
 			Mode: string(an.Options.Mode), MotionThreshold: an.Options.MotionThreshold,
-			MinGap: an.Options.MinGap, Count: an.Options.Count,
-			Workers: min(an.Options.Workers, len(an.Chunks)), Chunks: len(an.Chunks),
+			MinGap: an.Options.MinGap, Count: an.Options.Count, Policy: string(an.Options.Policy),
+			Workers: an.Options.Workers, Chunks: len(an.Chunks), MetricsCached: an.Cached,
 		},
-		Warnings: append([]string{}, an.Warnings...),
+		Warnings:   append([]string{}, an.Warnings...),
+		Confidence: an.Confidence,
+		Poses:      an.Poses,
 	}
 	for _, f := range an.Frames {
 		res.Frames = append(res.Frames, FrameRecord{
-			Frame: f.Index, Timestamp: f.Timestamp, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable,
+			Frame: f.Index, Timestamp: f.Timestamp, Sharpness: f.Sharpness, Motion: f.Motion, Stable: f.Stable, PTS: f.PTS,
 		})
 	}
 	for _, p := range an.Picks {
@@ -107,7 +109,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
 	picks := make([]Pick, len(an.Picks))
 	for i, p := range an.Picks {
-		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed}
+		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed, Pose: p.Pose, Rank: p.Rank}
 	}
 	images, keep, err := extract(ctx, o.Video, o.Dir, res, picks)
 	if err != nil {
@@ -135,6 +137,8 @@ type Pick struct {
 	Frame   int
 	Relaxed bool
 	Manual  bool
+	Pose    int // still pose ID, -1 for none
+	Rank    int // sharpness rank among the still frames, 0 if not still
 }
 
 // extract decodes the picked frames, saves them as PNGs under dir/frames and
@@ -146,6 +150,8 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 		return nil, nil, err
 	}
 	defer r.Close()
+	// Identify frames by their timestamps, as the analysis saw them.
+	r.SetIndex(res.frameIndex())
 	byFrame := make(map[int]FrameRecord, len(res.Frames))
 	for _, f := range res.Frames {
 		byFrame[f.Frame] = f
@@ -196,7 +202,7 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 		res.FrameTimestamps = append(res.FrameTimestamps, fr.Timestamp)
 		res.GoldenFrameDetails = append(res.GoldenFrameDetails, GoldenFrame{
 			Frame: p.Frame, Timestamp: fr.Timestamp, Sharpness: fr.Sharpness, Motion: fr.Motion,
-			Relaxed: p.Relaxed, Manual: p.Manual, File: rels[i],
+			Relaxed: p.Relaxed, Manual: p.Manual, Pose: p.Pose, Rank: p.Rank, File: rels[i],
 		})
 	}
 	return images, keep, nil

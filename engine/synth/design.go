@@ -92,10 +92,16 @@ func drawDesign(s Scene, w, h int) raster {
 	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(234, 240, 242, 0), h, w, gocv.MatTypeCV8UC3)
 	defer img.Close()
 	r := newRand(s.Seed, streamDesign)
-	if s.Item == Card {
+	switch {
+	case s.Item == Card && !s.CardBorder.IsZero():
+		drawCardBordered(&img, r, w, h, s.CardBorder)
+	case s.Item == Card:
 		drawCard(&img, r, float64(w), float64(h))
-	} else {
-		drawComic(&img, r, float64(w), float64(h))
+	default:
+		drawComic(&img, r, float64(w), float64(h), s.Busy)
+		if s.Busy {
+			drawBarcode(&img, newRand(s.Seed, streamBarcode), float64(w), float64(h))
+		}
 	}
 	out := raster{w: w, h: h, ch: 3, pix: matBytes(img)}
 	// Paper grain: a little per-pixel noise so flat areas are not perfectly
@@ -113,7 +119,7 @@ func drawDesign(s Scene, w, h int) raster {
 // lineW returns a line thickness proportional to the item width.
 func lineW(w, frac float64) int { return max(1, int(math.Round(w*frac))) }
 
-func drawComic(img *gocv.Mat, r *rand.Rand, w, h float64) {
+func drawComic(img *gocv.Mat, r *rand.Rand, w, h float64, busy bool) {
 	m := 0.06 * w // white border
 	// Title block.
 	tc := pick(r, comicInks)
@@ -152,14 +158,14 @@ func drawComic(img *gocv.Mat, r *rand.Rand, w, h float64) {
 			if ci < cols-1 {
 				x1 -= gut / 2
 			}
-			drawPanel(img, r, x0, y0, x1, y0+rowH, w)
+			drawPanel(img, r, x0, y0, x1, y0+rowH, w, busy)
 		}
 	}
 }
 
 // drawPanel draws one comic panel: a pastel background, shapes, halftone
 // dots, speed lines and sometimes a speech bubble or sound effect.
-func drawPanel(img *gocv.Mat, r *rand.Rand, x0, y0, x1, y1, w float64) {
+func drawPanel(img *gocv.Mat, r *rand.Rand, x0, y0, x1, y1, w float64, busy bool) {
 	pw, ph := x1-x0, y1-y0
 	rect := image.Rectangle{Min: pt(x0, y0), Max: pt(x1, y1)}
 	gocv.Rectangle(img, rect, pick(r, pastels), -1)
@@ -167,7 +173,7 @@ func drawPanel(img *gocv.Mat, r *rand.Rand, x0, y0, x1, y1, w float64) {
 	defer sub.Close()
 	lw := lineW(w, 0.005)
 	// Halftone dots.
-	if r.IntN(2) == 0 {
+	if r.IntN(2) == 0 || busy {
 		step := math.Max(3, 0.03*w)
 		dc := pick(r, comicInks)
 		for y := step / 2; y < ph; y += step {
@@ -178,7 +184,7 @@ func drawPanel(img *gocv.Mat, r *rand.Rand, x0, y0, x1, y1, w float64) {
 		}
 	}
 	// Speed lines.
-	if r.IntN(3) == 0 {
+	if r.IntN(3) == 0 || busy {
 		cx, cy := pw*r.Float64(), ph*r.Float64()
 		for k := range 14 {
 			a := float64(k) / 14 * 2 * math.Pi
@@ -229,14 +235,77 @@ func drawPanel(img *gocv.Mat, r *rand.Rand, x0, y0, x1, y1, w float64) {
 	gocv.Rectangle(img, rect, inkBlack, lineW(w, 0.006))
 }
 
+// cardBorders are the card border colours (yellow, silver, cream).
+var cardBorders = []color.RGBA{{245, 215, 60, 255}, {222, 222, 226, 255}, {235, 235, 225, 255}}
+
 func drawCard(img *gocv.Mat, r *rand.Rand, w, h float64) {
 	// Bright border: yellow or silver.
-	border := []color.RGBA{{245, 215, 60, 255}, {222, 222, 226, 255}, {235, 235, 225, 255}}[r.IntN(3)]
+	border := cardBorders[r.IntN(3)]
 	gocv.Rectangle(img, image.Rectangle{Max: pt(w, h)}, border, -1)
 	m := 0.06 * w
 	inner := image.Rectangle{Min: pt(m, m), Max: pt(w-m, h-m)}
 	gocv.Rectangle(img, inner, pick(r, pastels), -1)
 	gocv.Rectangle(img, inner, color.RGBA{120, 100, 60, 255}, lineW(w, 0.008))
+	cardArt(img, r, w, h, m)
+}
+
+// cardInnerRect returns the inner artwork rectangle of a bordered card drawn
+// at w×h texels (end exclusive).
+func cardInnerRect(b Border, w, h int) image.Rectangle {
+	fw, fh := float64(w), float64(h)
+	return image.Rect(int(math.Round(b.Left*fw)), int(math.Round(b.Top*fh)),
+		w-int(math.Round(b.Right*fw)), h-int(math.Round(b.Bottom*fh)))
+}
+
+// drawCardBordered draws a card whose printed border has the given widths:
+// the uniform border colour up to the inner artwork rectangle, which starts
+// with a dark frame line.
+func drawCardBordered(img *gocv.Mat, r *rand.Rand, w, h int, b Border) {
+	border := cardBorders[r.IntN(3)]
+	in := cardInnerRect(b, w, h)
+	gocv.Rectangle(img, in, pick(r, pastels), -1)
+	lw := lineW(float64(w), 0.008)
+	gocv.Rectangle(img, in, color.RGBA{120, 100, 60, 255}, 2*lw)
+	sub := img.Region(in)
+	iw, ih := float64(in.Dx()), float64(in.Dy())
+	cardArt(&sub, r, iw, ih, 0.035*iw)
+	sub.Close()
+	// Paint the border exactly: everything outside the inner rectangle
+	// (OpenCV's lines straddle their edges).
+	p, err := img.DataPtrUint8()
+	if err != nil {
+		panic(err)
+	}
+	bc := [3]byte{border.B, border.G, border.R}
+	for y := range h {
+		for x := range w {
+			if image.Pt(x, y).In(in) {
+				continue
+			}
+			j := 3 * (y*w + x)
+			p[j], p[j+1], p[j+2] = bc[0], bc[1], bc[2]
+		}
+	}
+}
+
+// drawBarcode draws a UPC-like barcode box in the comic's bottom-left
+// corner (busy covers).
+func drawBarcode(img *gocv.Mat, r *rand.Rand, w, h float64) {
+	m := 0.06 * w
+	x0, y0, x1, y1 := m+0.03*w, h-m-0.13*h, m+0.26*w, h-m-0.02*h
+	gocv.Rectangle(img, image.Rectangle{Min: pt(x0, y0), Max: pt(x1, y1)}, paperWhite, -1)
+	unit := math.Max(1, 0.004*w)
+	for x := x0 + 2*unit; x < x1-3*unit; {
+		bw := unit * float64(1+r.IntN(3))
+		gocv.Rectangle(img, image.Rectangle{Min: pt(x, y0+0.1*(y1-y0)), Max: pt(x+bw-1, y1-0.22*(y1-y0))}, inkBlack, -1)
+		x += bw + unit*float64(1+r.IntN(3))
+	}
+	putTextFit(img, "0 12345 67890 1", x0, y1-0.2*(y1-y0), x1, y1, gocv.FontHersheyPlain, inkBlack, 1)
+}
+
+// cardArt draws a card's artwork inside its inner rectangle (m from the
+// edges of the w×h image).
+func cardArt(img *gocv.Mat, r *rand.Rand, w, h, m float64) {
 	// Name bar.
 	nb := image.Rectangle{Min: pt(m*1.5, m*1.5), Max: pt(w-m*1.5, 0.14*h)}
 	gocv.Rectangle(img, nb, color.RGBA{250, 248, 240, 255}, -1)

@@ -21,8 +21,67 @@ func Render(s Scene, i int) gocv.Mat {
 	if i < 0 || i >= s.NumFrames() {
 		panic(fmt.Sprintf("synth: frame %d out of range [0, %d)", i, s.NumFrames()))
 	}
-	poses := posesOf(s)
-	return render(s, i, poses)
+	pl := planOf(s)
+	return render(s, pl.slots[i].src, pl)
+}
+
+// plan is what rendering needs to know about every frame of a scene.
+type plan struct {
+	poses []pose       // per picture
+	slots []slot       // per file frame (presentation order)
+	gains [][3]float64 // photometric BGR gain per picture
+}
+
+func planOf(s Scene) *plan {
+	pl := &plan{poses: posesOf(s), slots: s.timeline()}
+	pl.gains = gainsOf(s, pl.slots)
+	return pl
+}
+
+// gainsOf returns the photometric gain (exposure × flicker × white-balance
+// drift) of every picture, BGR.
+func gainsOf(s Scene, slots []slot) [][3]float64 {
+	n := len(slots)
+	out := make([][3]float64, n)
+	exp := s.Exposure
+	if exp == 0 {
+		exp = 1
+	}
+	hz := s.FlickerHz
+	if hz == 0 {
+		hz = 100
+	}
+	r := newRand(s.Seed, streamFlicker)
+	fph := r.Float64() * 2 * math.Pi
+	var wph [4]float64
+	for k := range wph {
+		wph[k] = r.Float64() * 2 * math.Pi
+	}
+	dur := slots[n-1].time
+	if dur <= 0 {
+		dur = 1
+	}
+	for i := range out {
+		// The picture's own time (a duplicate shows an earlier picture).
+		t := slots[i].time
+		g := exp
+		if s.Flicker > 0 {
+			fr := newRand(s.Seed, streamFlickerFrame+uint64(i))
+			g *= 1 + s.Flicker*math.Sin(2*math.Pi*hz*t+fph) + 0.25*s.Flicker*fr.NormFloat64()
+		}
+		for c := range 3 {
+			out[i][c] = g
+		}
+		if s.WBDrift > 0 {
+			u := t / dur
+			common := 0.5 * math.Sin(2*math.Pi*0.6*u+wph[3])
+			for c := range 3 {
+				own := 0.5 * math.Sin(2*math.Pi*(0.4+0.35*float64(c))*u+wph[c])
+				out[i][c] *= 1 + s.WBDrift*(common+own)
+			}
+		}
+	}
+	return out
 }
 
 // RenderFlatItem returns the item's printed face, fronto-parallel and filling
@@ -95,6 +154,8 @@ type itemKey struct {
 	dent   string
 	w, h   int
 	design bool
+	border Border
+	busy   bool
 }
 
 type itemTex struct{ tex, alpha raster }
@@ -106,7 +167,7 @@ func baseItem(s Scene, w, h int) (raster, raster) {
 	if s.Dent {
 		dc = s.dentCorner()
 	}
-	v := cached(itemKey{s.Item, s.Seed, dc, w, h, true}, func() itemTex {
+	v := cached(itemKey{s.Item, s.Seed, dc, w, h, true, s.CardBorder, s.Busy}, func() itemTex {
 		tex := drawDesign(s, w, h)
 		alpha := raster{w: w, h: h, ch: 1, pix: make([]byte, w*h)}
 		for i := range alpha.pix {
@@ -123,11 +184,17 @@ func baseItem(s Scene, w, h int) (raster, raster) {
 type tableKey struct {
 	seed int64
 	size int
+	bg   Background
 }
 
 func baseTable(s Scene) raster {
 	n := tableSize(s)
-	return cached(tableKey{s.Seed, n}, func() raster { return tableTexture(s, n) })
+	return cached(tableKey{s.Seed, n, s.Background}, func() raster {
+		if s.Background == BackgroundMat {
+			return matTexture(s, n)
+		}
+		return tableTexture(s, n)
+	})
 }
 
 // glint parameters in item-relative units.
@@ -146,7 +213,11 @@ type glintField struct {
 func newGlint(s Scene, i int, tw, th int) glintField {
 	u, v := glintCentre(s, i)
 	a := glintAngle * math.Pi / 180
-	sa, sb := glintSigmaA*float64(tw), glintSigmaB*float64(tw)
+	gs := s.GlintSize
+	if gs == 0 {
+		gs = 1
+	}
+	sa, sb := gs*glintSigmaA*float64(tw), gs*glintSigmaB*float64(tw)
 	return glintField{gx: u*float64(tw) - 0.5, gy: v*float64(th) - 0.5, ca: math.Cos(a), sa: math.Sin(a),
 		ia2: 1 / (sa * sa), ib2: 1 / (sb * sb)}
 }
@@ -171,19 +242,27 @@ func frameItem(s Scene, i int) (raster, raster) {
 	g := newGlint(s, i, tw, th)
 	// Glint: blend towards a slightly warm white.
 	white := [3]float64{238, 246, 255} // BGR
+	peak := s.GlintStrength
+	if peak == 0 {
+		peak = glintPeak
+	}
 	ext := 5 / math.Sqrt(math.Min(g.ia2, g.ib2))
 	x0, x1 := max(0, int(g.gx-ext)), min(tw-1, int(g.gx+ext))
 	y0, y1 := max(0, int(g.gy-ext)), min(th-1, int(g.gy+ext))
 	for y := y0; y <= y1; y++ {
 		for x := x0; x <= x1; x++ {
-			k := glintPeak * g.at(float64(x), float64(y))
+			k := peak * g.at(float64(x), float64(y))
 			if k < 1e-3 {
 				continue
 			}
 			j := (y*tw + x) * 3
 			for c := range 3 {
 				v := float64(tex.pix[j+c])
-				tex.pix[j+c] = clamp8(v + (white[c]-v)*k)
+				if k <= 1 {
+					tex.pix[j+c] = clamp8(v + (white[c]-v)*k)
+				} else { // saturated core: clipped white
+					tex.pix[j+c] = clamp8(white[c] + 120*(k-1))
+				}
 			}
 		}
 	}
@@ -191,6 +270,38 @@ func frameItem(s Scene, i int) (raster, raster) {
 		drawCrease(s, tex, g.gx, g.gy, true)
 	}
 	return tex, alpha
+}
+
+// itemPad is the transparent margin of the padded item texture, texels.
+const itemPad = 2
+
+// paddedItem returns frame i's item texture as a BGRA Mat with itemPad
+// texels of margin around it: colours replicate the edge, alpha is 0 there.
+// Warped with BorderReplicate it gives the item's colour and coverage in one
+// pass. The caller closes it.
+func paddedItem(s Scene, i int) gocv.Mat {
+	tex, alpha := frameItem(s, i)
+	pw, ph := tex.w+2*itemPad, tex.h+2*itemPad
+	m := gocv.NewMatWithSize(ph, pw, gocv.MatTypeCV8UC4)
+	p, err := m.DataPtrUint8()
+	if err != nil {
+		panic(err)
+	}
+	for y := range ph {
+		sy := min(max(y-itemPad, 0), tex.h-1)
+		in := y >= itemPad && y < itemPad+tex.h
+		for x := range pw {
+			sx := min(max(x-itemPad, 0), tex.w-1)
+			j, k := 4*(y*pw+x), 3*(sy*tex.w+sx)
+			p[j], p[j+1], p[j+2] = tex.pix[k], tex.pix[k+1], tex.pix[k+2]
+			if in && x >= itemPad && x < itemPad+tex.w {
+				p[j+3] = alpha.pix[sy*tex.w+sx]
+			} else {
+				p[j+3] = 0
+			}
+		}
+	}
+	return m
 }
 
 // drawCrease shades the crease into tex (sized like the item texture or the
@@ -268,8 +379,9 @@ func homMat(h homography) gocv.Mat {
 	return m
 }
 
-// render draws frame i given the poses of all frames.
-func render(s Scene, i int, poses []pose) gocv.Mat {
+// render draws picture i (a render index; see slot.src) given the plan.
+func render(s Scene, i int, pl *plan) gocv.Mat {
+	poses := pl.poses
 	w, h := s.Width, s.Height
 	p := poses[i]
 	prev := p
@@ -284,17 +396,19 @@ func render(s Scene, i int, poses []pose) gocv.Mat {
 		nsub = min(32, max(1, int(math.Ceil(d))))
 	}
 
-	itex, ialpha := frameItem(s, i)
-	itemM := itex.toMat()
+	itemM := paddedItem(s, i)
 	defer itemM.Close()
-	alphaM := ialpha.toMat()
-	defer alphaM.Close()
 	table := baseTable(s)
-	tableM := table.toMat()
+	// A header over the cached Go pixels (read-only): no copy.
+	tableM, err := gocv.NewMatFromBytes(table.h, table.w, gocv.MatTypeCV8UC3, table.pix)
+	if err != nil {
+		panic(err)
+	}
 	defer tableM.Close()
 
 	tw, th := itemTexSize(s)
-	texToItem := homography{1 / float64(tw), 0, 0.5 / float64(tw), 0, 1 / float64(th), 0.5 / float64(th), 0, 0, 1}
+	// The padded texture has itemPad texels of transparent border.
+	texToItem := homography{1 / float64(tw), 0, (0.5 - itemPad) / float64(tw), 0, 1 / float64(th), (0.5 - itemPad) / float64(th), 0, 0, 1}
 	tc := float64(table.w-1) / 2
 	tableToWorld := homography{1, 0, -tc, 0, 1, -tc, 0, 0, 1}
 
@@ -316,63 +430,76 @@ func render(s Scene, i int, poses []pose) gocv.Mat {
 	rw, rh := roi.Dx(), roi.Dy()
 	shift := homography{1, 0, -float64(roi.Min.X), 0, 1, -float64(roi.Min.Y), 0, 0, 1}
 
-	wt, wi, wa := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer wt.Close()
+	out := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
+	wi := gocv.NewMat()
 	defer wi.Close()
-	defer wa.Close()
-	acc := make([]float32, w*h*3)
+	var acc []uint16 // sum of the sub-frames (≤ 32 × 255)
+	if nsub > 1 {
+		acc = make([]uint16, w*h*3)
+	}
+	wt := gocv.NewMat()
+	defer wt.Close()
 	for k := 1; k <= nsub; k++ {
 		q := p
 		if nsub > 1 {
 			q = lerpPose(prev, p, float64(k)/float64(nsub))
 		}
+		dst := &wt
+		if nsub == 1 {
+			dst = &out
+		}
 		ht := homMat(q.worldToFrame(s).mul(tableToWorld))
-		gocv.WarpPerspectiveWithParams(tableM, &wt, ht, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderReflect101, color.RGBA{})
+		gocv.WarpPerspectiveWithParams(tableM, dst, ht, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderReflect101, color.RGBA{})
 		ht.Close()
-		pt, _ := wt.DataPtrUint8()
-		for j, v := range pt {
-			acc[j] += float32(v)
-		}
-		if rw <= 0 || rh <= 0 {
-			continue
-		}
-		hi := homMat(shift.mul(q.itemToFrame(s)).mul(texToItem))
-		gocv.WarpPerspectiveWithParams(itemM, &wi, hi, image.Pt(rw, rh), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
-		gocv.WarpPerspectiveWithParams(alphaM, &wa, hi, image.Pt(rw, rh), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
-		hi.Close()
-		pi, _ := wi.DataPtrUint8()
-		pa, _ := wa.DataPtrUint8()
-		for y := range rh {
-			row := ((roi.Min.Y+y)*w + roi.Min.X) * 3
-			for x := range rw {
-				a := pa[y*rw+x]
-				if a == 0 {
-					continue
-				}
-				af := float32(a) / 255
-				for c := range 3 {
-					o := row + 3*x + c
-					tv := float32(pt[o])
-					acc[o] += (float32(pi[(y*rw+x)*3+c]) - tv) * af
+		pt, _ := dst.DataPtrUint8()
+		if rw > 0 && rh > 0 {
+			hi := homMat(shift.mul(q.itemToFrame(s)).mul(texToItem))
+			gocv.WarpPerspectiveWithParams(itemM, &wi, hi, image.Pt(rw, rh), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+			hi.Close()
+			pi, _ := wi.DataPtrUint8()
+			for y := range rh {
+				row := ((roi.Min.Y+y)*w + roi.Min.X) * 3
+				src := pi[y*rw*4 : (y+1)*rw*4]
+				for x := range rw {
+					a := int(src[4*x+3])
+					if a == 0 {
+						continue
+					}
+					o := row + 3*x
+					for c := range 3 {
+						tv := int(pt[o+c])
+						pt[o+c] = byte((tv*255 + (int(src[4*x+c])-tv)*a + 127) / 255)
+					}
 				}
 			}
 		}
+		if acc != nil {
+			for j, v := range pt {
+				acc[j] += uint16(v)
+			}
+		}
 	}
-	out := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
 	po, _ := out.DataPtrUint8()
-	inv := 1 / float32(nsub)
-	for j, v := range acc {
-		po[j] = clamp8(float64(v * inv))
+	if acc != nil {
+		ns, half := uint32(nsub), uint32(nsub/2)
+		for j, v := range acc {
+			po[j] = byte((uint32(v) + half) / ns)
+		}
 	}
 	if p.blur > 0 {
 		gocv.GaussianBlur(out, &out, image.Pt(0, 0), p.blur, p.blur, gocv.BorderReflect101)
 		po, _ = out.DataPtrUint8()
 	}
-	if s.Noise > 0 {
+	if s.phoneNoise() || pl.gains[i] != [3]float64{1, 1, 1} {
+		photometric(s, i, po, pl.gains[i])
+	} else if s.Noise > 0 {
 		r := newRand(s.Seed, streamNoise+uint64(i))
 		for j, v := range po {
 			po[j] = clamp8(float64(v) + r.NormFloat64()*s.Noise)
 		}
+	}
+	if s.FrameCode {
+		drawFrameCode(s, po, i)
 	}
 	return out
 }

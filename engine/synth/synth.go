@@ -96,7 +96,52 @@ const (
 	// CodecLossless is libx264rgb at QP 0 in bgr24: decoded frames are
 	// exactly the rendered ones (larger files).
 	CodecLossless Codec = "h264-lossless"
+	// CodecHEVC is libx265, preset veryfast, CRF 18, yuv420p, B-frames on
+	// (x265's default), tagged hvc1 in MP4/MOV: what recent phones record.
+	CodecHEVC Codec = "hevc"
 )
+
+// Background is what the item lies on.
+type Background string
+
+// Backgrounds.
+const (
+	// BackgroundTable is a brown wooden table top with visible grain (the
+	// default).
+	BackgroundTable Background = ""
+	// BackgroundMat is a dark play-mat: grey 20–40 with only a faint
+	// rubber/fabric texture (a fine weave of ±2 grey levels and soft blotches),
+	// the known failure case of motion estimation once sensor noise is added.
+	BackgroundMat Background = "mat"
+)
+
+// VFRPattern names a variable-frame-rate timing pattern.
+type VFRPattern string
+
+// VFR patterns.
+const (
+	// VFRNone stamps frame n at n/FPS (or uses the VFR flag's pattern).
+	VFRNone VFRPattern = ""
+	// VFRPhone is a phone's timing under load: the first third of the frames
+	// at FPS, the second third at 2/3·FPS (20 fps for 30), the last third
+	// at FPS with every 8th frame dropped (a timestamp gap of two frame
+	// intervals; the picture sequence goes on), and two duplicated frames (the
+	// previous picture again, with its own timestamp): one in the middle of
+	// the second hold (or the first) and one in a sweep (or the last hold).
+	// FPS must divide 45000 (15, 24, 25, 30, 60…). Truth.Frames records each
+	// frame's Time, Source (picture number), Dup and Gap.
+	VFRPhone VFRPattern = "phone"
+)
+
+// Border is a card's printed border: the width of the uniform border colour
+// between the card's edge and its inner artwork on each side, as a fraction
+// of the card's width (Left, Right) or height (Top, Bottom).
+type Border struct {
+	Left, Right, Top, Bottom float64
+}
+
+// IsZero reports whether no border is set.
+func (b Border) IsZero() bool { return b == Border{} }
 
 // Dent corner names, matching the glint analysis region names.
 const (
@@ -140,6 +185,76 @@ type Scene struct {
 	// (n + 0.3·(n mod 2))/FPS seconds instead of n/FPS. The frame timestamps
 	// are in Truth.Frames[n].Time.
 	VFR bool
+
+	// The fields below make the video as hostile as a real phone on a real
+	// desk. Their zero values keep the scene as it was without them.
+
+	// VFRPattern selects phone-like variable timing with dropped and
+	// duplicated frames (see VFRPhone); it excludes VFR. "" → none.
+	VFRPattern VFRPattern
+
+	// Background is the surface under the item ("" → the wooden table).
+	Background Background
+
+	// ShotNoise adds signal-dependent (photon shot) noise: its sigma is
+	// ShotNoise·√level grey levels, level being the noiseless value (0..255)
+	// after Exposure, flicker and drift. With ShotNoise or Grain set, the
+	// noise is the phone model: new every frame, Noise (read noise) and shot
+	// noise added in quadrature, 80 % of the variance shared by the three
+	// channels (luma grain) and 20 % independent per channel (chroma noise,
+	// at half resolution like 4:2:0 chroma), spatially correlated by Grain.
+	// 0..5.
+	ShotNoise float64
+	// Grain is the spatial correlation of the noise: the white noise is
+	// blurred by a Gaussian of this sigma in pixels and rescaled so each
+	// pixel's sigma stays as specified (demosaicing and denoising leave grain
+	// of 1–2 px). 0 → independent pixels; 0..3.
+	Grain float64
+
+	// Exposure is a gain applied to the rendered scene before the noise
+	// (0 → 1): below 1 is low light, where the grain dominates. 0..4.
+	Exposure float64
+
+	// Flicker is the amplitude of mains flicker, a relative global brightness
+	// modulation per frame: 1 + Flicker·sin(2π·FlickerHz·t + φ) plus a small
+	// random part (Flicker/4 sigma), t the frame's time. 0..0.5.
+	Flicker float64
+	// FlickerHz is the light's flicker frequency (0 → 100 Hz, 50 Hz mains).
+	// Sampled at the frame rate it aliases to |FlickerHz − k·FPS| (100 Hz at
+	// 30 fps beats at 10 Hz: a 3-frame cycle; 121 Hz at 30 fps at 1 Hz).
+	FlickerHz float64
+	// WBDrift is the amplitude of slow white-balance and exposure drift over
+	// the video: each channel's gain wanders smoothly by up to ±WBDrift
+	// (a common exposure part and a per-channel part). 0..0.3.
+	WBDrift float64
+
+	// GlintStrength is the specular glint's peak blend towards white
+	// (0 → 0.6, a soft low-saturation glint). Values above 1 saturate: the
+	// core of the highlight is clipped white, like a real reflection of a
+	// lamp. 0..4.
+	GlintStrength float64
+	// GlintSize scales the glint's extent (0 → 1). 0..3.
+	GlintSize float64
+	// GlintPasses is how many times the glint crosses the item over the
+	// video, back and forth (0 → one slide from upper left to lower right).
+	// With several passes it sweeps across the item during the holds while
+	// the camera is perfectly still. 0..20.
+	GlintPasses float64
+
+	// CardBorder draws the card (Card only) with a printed border of known
+	// widths around its inner artwork, for centering tests; zero → the
+	// usual card look. Each side 0.01..0.2.
+	CardBorder Border
+
+	// Busy gives a comic the busiest cover: halftone dots and speed lines
+	// in every panel and a barcode box in the bottom-left corner.
+	Busy bool
+
+	// FrameCode burns the picture number (FrameTruth.Source) into the top-
+	// left corner of every frame as a row of black/white blocks (see
+	// ReadFrameCode and Truth.CodeRect), so a decoded frame can be matched
+	// to its truth. Drawn after the noise.
+	FrameCode bool
 }
 
 // ErrBadScene is wrapped by the errors returned for an invalid Scene.
@@ -204,10 +319,51 @@ func (s Scene) Validate() error {
 		return bad("tilt %v out of range [-60, 60]", s.Tilt)
 	case s.Rotation != 0 && s.Rotation != 90 && s.Rotation != 180 && s.Rotation != 270:
 		return bad("rotation %d is not 0, 90, 180 or 270", s.Rotation)
-	case s.Codec != "" && s.Codec != CodecH264 && s.Codec != CodecLossless:
+	case s.Codec != "" && s.Codec != CodecH264 && s.Codec != CodecLossless && s.Codec != CodecHEVC:
 		return bad("unknown codec %q", s.Codec)
 	case s.Noise < 0 || s.Noise > 50:
 		return bad("noise %v out of range [0, 50]", s.Noise)
+	case s.ShotNoise < 0 || s.ShotNoise > 5:
+		return bad("shot noise %v out of range [0, 5]", s.ShotNoise)
+	case s.Grain < 0 || s.Grain > 3:
+		return bad("grain %v out of range [0, 3]", s.Grain)
+	case s.Exposure < 0 || s.Exposure > 4:
+		return bad("exposure %v out of range [0, 4]", s.Exposure)
+	case s.Flicker < 0 || s.Flicker > 0.5:
+		return bad("flicker %v out of range [0, 0.5]", s.Flicker)
+	case s.FlickerHz < 0 || s.FlickerHz > 1000:
+		return bad("flicker frequency %v out of range [0, 1000] Hz", s.FlickerHz)
+	case s.WBDrift < 0 || s.WBDrift > 0.3:
+		return bad("white-balance drift %v out of range [0, 0.3]", s.WBDrift)
+	case s.GlintStrength < 0 || s.GlintStrength > 4:
+		return bad("glint strength %v out of range [0, 4]", s.GlintStrength)
+	case s.GlintSize < 0 || s.GlintSize > 3:
+		return bad("glint size %v out of range [0, 3]", s.GlintSize)
+	case s.GlintPasses < 0 || s.GlintPasses > 20:
+		return bad("glint passes %v out of range [0, 20]", s.GlintPasses)
+	case s.Background != BackgroundTable && s.Background != BackgroundMat:
+		return bad("unknown background %q", s.Background)
+	case s.VFRPattern != VFRNone && s.VFRPattern != VFRPhone:
+		return bad("unknown VFR pattern %q", s.VFRPattern)
+	case s.VFRPattern != VFRNone && s.VFR:
+		return bad("VFR and VFRPattern exclude each other")
+	case s.VFRPattern != VFRNone && math.Mod(45000, s.FPS) != 0:
+		return bad("VFR pattern %q needs an fps dividing 45000, not %v", s.VFRPattern, s.FPS)
+	case s.VFRPattern != VFRNone && s.NumFrames() < 24:
+		return bad("VFR pattern %q needs at least 24 frames", s.VFRPattern)
+	case s.Busy && s.Item != Comic:
+		return bad("busy cover is for comics only")
+	}
+	if !s.CardBorder.IsZero() {
+		b := s.CardBorder
+		if s.Item != Card {
+			return bad("card border on a %s", s.Item)
+		}
+		for _, v := range []float64{b.Left, b.Right, b.Top, b.Bottom} {
+			if !(v >= 0.01 && v <= 0.2) {
+				return bad("card border %+v: each side must be in [0.01, 0.2]", b)
+			}
+		}
 	}
 	switch s.DentCorner {
 	case "", CornerTL, CornerTR, CornerBL, CornerBR:
@@ -267,6 +423,101 @@ func (s Scene) frameTime(n int) float64 {
 		return (float64(n) + 0.3) / s.FPS
 	}
 	return float64(n) / s.FPS
+}
+
+// timeBase is the number of timestamp ticks per second of VFR patterns.
+const timeBase = 90000
+
+// slot is one frame of the written file in presentation order.
+type slot struct {
+	src   int     // picture (render index) shown
+	time  float64 // presentation time, seconds
+	ticks int64   // presentation time in 1/timeBase s (VFR patterns)
+	dup   bool    // same picture as the previous frame
+	gap   bool    // a dropped frame precedes it (timestamp gap)
+}
+
+// timeline returns every frame of the file in presentation order.
+func (s Scene) timeline() []slot {
+	n := s.NumFrames()
+	out := make([]slot, n)
+	for i := range out {
+		out[i] = slot{src: i, time: s.frameTime(i)}
+	}
+	if s.VFRPattern != VFRPhone {
+		return out
+	}
+	base := int64(math.Round(timeBase / s.FPS))
+	a, b := n/3, 2*n/3
+	var t int64
+	for i := range out {
+		if i > 0 {
+			iv := base
+			switch {
+			case i >= a && i < b:
+				iv = base * 3 / 2
+			case i >= b && (i-b)%8 == 7:
+				iv = 2 * base
+				out[i].gap = true
+			}
+			t += iv
+		}
+		out[i].ticks = t
+		out[i].time = float64(t) / timeBase
+	}
+	for _, d := range s.dupFrames() {
+		out[d].src = out[d-1].src
+		out[d].dup = true
+	}
+	return out
+}
+
+// dupFrames returns the two duplicated frames of VFRPhone: the middle of the
+// second hold (or of the first) and the third frame of the first sweep in
+// the second half (or of any sweep, or the middle of the last hold).
+func (s Scene) dupFrames() []int {
+	var holds, sweeps [][2]int
+	start := 0
+	for _, p := range s.Phases {
+		r := [2]int{start, start + p.Frames}
+		switch p.Kind {
+		case Hold:
+			holds = append(holds, r)
+		case Sweep:
+			sweeps = append(sweeps, r)
+		}
+		start += p.Frames
+	}
+	n := start
+	var d []int
+	mid := func(r [2]int) int { return max(1, (r[0]+r[1])/2) }
+	if len(holds) > 1 {
+		d = append(d, mid(holds[1]))
+	} else if len(holds) == 1 {
+		d = append(d, mid(holds[0]))
+	}
+	var sw int
+	for _, r := range sweeps {
+		if r[1]-r[0] >= 4 {
+			sw = r[0] + 2
+			if r[0] >= n/2 {
+				break
+			}
+		}
+	}
+	if sw == 0 && len(holds) > 0 {
+		sw = mid(holds[len(holds)-1]) + 1
+	}
+	if sw == 0 {
+		sw = n / 2
+	}
+	if len(d) == 0 {
+		d = append(d, n/4)
+	}
+	if sw == d[0] || sw == d[0]+1 || sw == d[0]-1 {
+		sw = min(n-1, d[0]+3)
+	}
+	return append(d, sw)
 }
 
 // SampleScene returns the scene of the sample video shipped to new users: a

@@ -8,15 +8,40 @@ import (
 // FrameTruth is the ground truth of one frame.
 type FrameTruth struct {
 	Index int
-	Time  float64   // presentation time in seconds (n/FPS unless VFR)
+	Time  float64   // presentation time in seconds (n/FPS unless VFR or VFRPattern)
 	Phase PhaseKind // phase the frame belongs to
 	Hold  bool      // Phase == Hold
+
+	// Source is the picture the frame shows (its render index): Index,
+	// except for a duplicated frame, which shows the previous frame's
+	// picture again. With Scene.FrameCode it is the number burnt into the
+	// frame (ReadFrameCode).
+	Source int
+	// Dup is true for a duplicated frame (same picture as frame Index−1,
+	// with its own timestamp; Motion 0).
+	Dup bool
+	// Gap is true when a dropped frame precedes this one: its timestamp is
+	// two frame intervals after the previous frame's.
+	Gap bool
+	// Pose is the still pose the frame belongs to: the index of its hold in
+	// Truth.Holds, or -1 outside holds. Each hold is one still camera pose;
+	// the light (glint) differs between holds.
+	Pose int
+	// Sharp is true when the picture is neither defocused nor motion
+	// blurred (Blur == 0 and MotionBlur < 1 px): every hold frame is sharp,
+	// sweep and focus frames are not.
+	Sharp bool
+	// Gain is the photometric gain applied to the picture, BGR: Exposure ×
+	// flicker × white-balance drift (1, 1, 1 without them).
+	Gain [3]float64
 
 	// Blur is the Gaussian defocus sigma in pixels (Focus frames; else 0).
 	Blur float64
 	// MotionBlur is the length in pixels of the longest motion-blur streak
-	// (the largest displacement of an item corner since the previous frame)
-	// for Sweep frames; 0 for the others, which are not motion blurred.
+	// (the largest displacement of an item corner during the picture's
+	// exposure, which is the displacement since the previous frame unless a
+	// duplicate precedes it) for Sweep frames; 0 for the others, which are
+	// not motion blurred.
 	MotionBlur float64
 	// Motion is the mean displacement in pixels of points of the item (a 5×5
 	// grid over it) since the previous frame; 0 for frame 0.
@@ -39,7 +64,9 @@ type FrameTruth struct {
 type Truth struct {
 	Scene  Scene
 	Frames []FrameTruth
-	// Holds lists the hold phases as [start, end) frame ranges.
+	// Holds lists the hold phases as [start, end) frame ranges: the still,
+	// sharp stretches. Holds[k] is still pose k (FrameTruth.Pose == k); each
+	// is one camera pose under a different light angle.
 	Holds [][2]int
 	// Focus lists the focus phases as [start, end) frame ranges.
 	Focus [][2]int
@@ -68,6 +95,21 @@ type Truth struct {
 	// StoredWidth and StoredHeight are the pixel size stored in the file:
 	// Width×Height, swapped when Rotation is 90 or 270.
 	StoredWidth, StoredHeight int
+
+	// CardBorder is the card's printed border (Scene.CardBorder; zero
+	// without one) as fractions of the card width (Left, Right) and height
+	// (Top, Bottom). The rendered border matches it to half a texel (a third
+	// of a frame pixel at the item's centre).
+	CardBorder Border
+	// CenteringLR and CenteringTB are the card's centering as graders state
+	// it, in percent: {100·L/(L+R), 100·R/(L+R)} (e.g. 60, 40) and the same
+	// for top/bottom; zero without a border.
+	CenteringLR, CenteringTB [2]float64
+
+	// CodeRect is the frame code's rectangle (x0, y0, x1, y1, upright
+	// pixels, end exclusive) when Scene.FrameCode is set; tests that look
+	// at the background can mask it.
+	CodeRect [4]int
 }
 
 // TruthOf returns the ground truth of a scene without rendering it. The
@@ -77,7 +119,16 @@ func TruthOf(s Scene) *Truth {
 	poses := posesOf(s)
 	wn, hn := s.itemSize()
 	t := &Truth{Scene: s, Frames: make([]FrameTruth, n), ItemSize: [2]float64{wn, hn},
-		StoredWidth: s.Width, StoredHeight: s.Height}
+		StoredWidth: s.Width, StoredHeight: s.Height, CardBorder: s.CardBorder}
+	if b := s.CardBorder; !b.IsZero() {
+		t.CenteringLR = [2]float64{100 * b.Left / (b.Left + b.Right), 100 * b.Right / (b.Left + b.Right)}
+		t.CenteringTB = [2]float64{100 * b.Top / (b.Top + b.Bottom), 100 * b.Bottom / (b.Top + b.Bottom)}
+	}
+	if s.FrameCode {
+		t.CodeRect = s.CodeRect()
+	}
+	slots := s.timeline()
+	gains := gainsOf(s, slots)
 	if s.Rotation == 90 || s.Rotation == 270 {
 		t.StoredWidth, t.StoredHeight = s.Height, s.Width
 	}
@@ -105,20 +156,31 @@ func TruthOf(s Scene) *Truth {
 		}
 		start += ph.Frames
 	}
+	pose := 0
 	for i := range n {
-		p := poses[i]
+		sl := slots[i]
+		src := sl.src
+		p := poses[src]
 		h := p.itemToFrame(s)
-		f := FrameTruth{Index: i, Time: s.frameTime(i), Phase: p.kind, Hold: p.kind == Hold, Blur: p.blur}
+		f := FrameTruth{Index: i, Time: sl.time, Phase: p.kind, Hold: p.kind == Hold, Blur: p.blur,
+			Source: src, Dup: sl.dup, Gap: sl.gap, Pose: -1, Gain: gains[src]}
+		for pose < len(t.Holds) && t.Holds[pose][1] <= i {
+			pose++
+		}
+		if f.Hold && pose < len(t.Holds) && i >= t.Holds[pose][0] {
+			f.Pose = pose
+		}
 		for k, uv := range [4][2]float64{{0, 0}, {1, 0}, {1, 1}, {0, 1}} {
 			f.Corners[k] = h.apply(uv[0], uv[1])
 		}
 		if i > 0 {
-			hp := poses[i-1].itemToFrame(s)
+			hp := poses[slots[i-1].src].itemToFrame(s)
 			f.Motion = meanDisplacement(hp, h)
-			if p.kind == Sweep {
-				f.MotionBlur = maxCornerDisplacement(hp, h)
-			}
 		}
+		if src > 0 && p.kind == Sweep {
+			f.MotionBlur = maxCornerDisplacement(poses[src-1].itemToFrame(s), h)
+		}
+		f.Sharp = f.Blur == 0 && f.MotionBlur < 1
 		if s.Crease {
 			f.Crease[0] = h.apply(c.u0, c.v0)
 			f.Crease[1] = h.apply(c.u1, c.v1)
@@ -126,7 +188,7 @@ func TruthOf(s Scene) *Truth {
 		if s.Dent {
 			f.Dent = h.apply(d.cu, d.cv)
 		}
-		gu, gv := glintCentre(s, i)
+		gu, gv := glintCentre(s, src)
 		f.Glint = h.apply(gu, gv)
 		t.Frames[i] = f
 	}
@@ -261,7 +323,11 @@ const (
 	streamDent
 	streamGlint
 	streamPaper
-	streamNoise = 1 << 32 // + frame index
+	streamFlicker
+	streamBarcode
+	streamNoise        = 1 << 32 // + picture index
+	streamNoiseChroma  = 2 << 32 // + picture index
+	streamFlickerFrame = 3 << 32 // + picture index
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {
@@ -326,6 +392,17 @@ func glintCentre(s Scene, i int) (u, v float64) {
 	}
 	r := newRand(s.Seed, streamGlint)
 	ph := r.Float64() * 2 * math.Pi
+	if s.GlintPasses > 0 {
+		// Back and forth across the item: a triangle wave of GlintPasses
+		// half-periods.
+		x := math.Mod(s.GlintPasses*t, 2)
+		if x > 1 {
+			x = 2 - x
+		}
+		u = 0.1 + 0.8*x
+		v = 0.25 + 0.5*t + 0.08*math.Sin(3*math.Pi*t+ph)
+		return u, v
+	}
 	u = 0.1 + 0.8*t
 	v = 0.2 + 0.55*t + 0.08*math.Sin(3*math.Pi*t+ph)
 	return u, v

@@ -130,14 +130,72 @@ func ffmpegArgs(s Scene, t *Truth, format, out string) []string {
 			"-vf", fmt.Sprintf("settb=1/90000,setpts=(N+0.15-0.15*cos(PI*N))/(%s*TB)", fps),
 			"-fps_mode", "vfr", "-enc_time_base", "1/90000", "-video_track_timescale", "90000")
 	}
-	if s.Codec == CodecLossless {
+	if s.VFRPattern != VFRNone {
+		args = append(args,
+			"-vf", "settb=1/90000,setpts="+ticksExpr(s.timeline()),
+			"-fps_mode", "vfr", "-enc_time_base", "1/90000", "-video_track_timescale", "90000")
+	}
+	switch s.Codec {
+	case CodecLossless:
 		args = append(args, "-c:v", "libx264rgb", "-preset", "veryfast", "-qp", "0", "-pix_fmt", "bgr24")
-	} else {
+	case CodecHEVC:
+		args = append(args, "-c:v", "libx265", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+			"-x265-params", "log-level=error:pools=none:frame-threads=1")
+		if format != "matroska" {
+			args = append(args, "-tag:v", "hvc1")
+		}
+	default:
 		args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p")
 	}
 	args = append(args, "-threads", "1",
 		"-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact")
 	return append(args, "-f", format, out)
+}
+
+// ticksExpr returns a setpts expression (no commas or colons, which the
+// filtergraph would split on) that gives frame N its timestamp in ticks of
+// 1/timeBase s: base·N plus, for each run of frames [a, b] whose interval
+// differs from base by e, e·(ramp(N−a+1) − ramp(N−b)) with
+// ramp(x) = (x+abs(x))/2. All values are integers, exact in floating point.
+func ticksExpr(sl []slot) string {
+	if len(sl) < 2 {
+		return "0"
+	}
+	base := sl[1].ticks - sl[0].ticks
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d*N", base)
+	ramp := func(off int) string { // ramp(N+off)
+		return fmt.Sprintf("(N%+d+abs(N%+d))/2", off, off)
+	}
+	for j := 1; j < len(sl); {
+		e := sl[j].ticks - sl[j-1].ticks - base
+		k := j
+		for k+1 < len(sl) && sl[k+1].ticks-sl[k].ticks-base == e {
+			k++
+		}
+		if e != 0 {
+			fmt.Fprintf(&b, "%+d*(%s-%s)", e, ramp(1-j), ramp(-k))
+		}
+		j = k + 1
+	}
+	return b.String()
+}
+
+// evalTicksExpr evaluates the terms of ticksExpr in Go (for tests).
+func evalTicks(sl []slot, n int) int64 {
+	base := sl[1].ticks - sl[0].ticks
+	t := base * int64(n)
+	ramp := func(x int) int64 { return int64(max(0, x)) }
+	for j := 1; j < len(sl); {
+		e := sl[j].ticks - sl[j-1].ticks - base
+		k := j
+		for k+1 < len(sl) && sl[k+1].ticks-sl[k].ticks-base == e {
+			k++
+		}
+		t += e * (ramp(n-j+1) - ramp(n-k))
+		j = k + 1
+	}
+	return t
 }
 
 // setRotation copies the video in src into dst (stream copy) with the display
@@ -158,14 +216,14 @@ func setRotation(ctx context.Context, ffmpeg, src, dst, format string, rotation 
 // writes its raw bytes to w.
 func writeFrames(ctx context.Context, w io.Writer, s Scene) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	poses := posesOf(s)
+	pl := planOf(s)
 	rot := gocv.NewMat()
 	defer rot.Close()
-	for i := range s.NumFrames() {
+	for _, sl := range pl.slots {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		f := render(s, i, poses)
+		f := render(s, sl.src, pl)
 		src := f
 		switch s.Rotation {
 		// A player rotates the stored picture by Rotation degrees clockwise,

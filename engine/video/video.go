@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"gocv.io/x/gocv"
 )
@@ -75,30 +76,23 @@ func (i Info) Duration() float64 {
 // Reader decodes frames from one video. A Reader is not safe for concurrent
 // use; open one per goroutine.
 type Reader struct {
-	vc   *gocv.VideoCapture
-	info Info
-	next int // number of the frame the next Read returns
+	vc    *gocv.VideoCapture
+	info  Info
+	next  int       // number of the frame the next Read returns
+	pts   float64   // raw presentation time (ms) of the frame Read returned last
+	index []float64 // every frame's raw presentation time, from SetIndex
+	// Reopens counts how often Seek fell back to reopening the file.
+	Reopens int
 }
 
 // Open opens path for decoding and reads its metadata. It checks that the
 // file exists, is not empty and has a video stream. Info().Frames is the
 // container's frame count, 0 when it has none (Probe counts them).
 func Open(path string) (*Reader, error) {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil, fmt.Errorf("%s: %w", path, ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("%s: %w", path, err)
-	case st.IsDir():
-		return nil, fmt.Errorf("%s: is a folder, %w", path, ErrNotVideo)
-	case st.Size() == 0:
-		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
-	}
-	if err := sniff(path); err != nil {
+	if _, err := Check(path); err != nil {
 		return nil, err
 	}
-
+	opens.Add(1)
 	vc, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureFFmpeg)
 	if err != nil || !vc.IsOpened() {
 		if vc != nil {
@@ -131,6 +125,31 @@ func Open(path string) (*Reader, error) {
 	}
 	return r, nil
 }
+
+// Check does the cheap checks Open does before it starts a decoder: the
+// file exists, is a file, is not empty and does not look like a picture or
+// text. It returns the file's size.
+func Check(path string) (int64, error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return 0, fmt.Errorf("%s: %w", path, ErrNotFound)
+	case err != nil:
+		return 0, fmt.Errorf("%s: %w", path, err)
+	case st.IsDir():
+		return 0, fmt.Errorf("%s: is a folder, %w", path, ErrNotVideo)
+	case st.Size() == 0:
+		return 0, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	return st.Size(), sniff(path)
+}
+
+// Decoder use, counted for tests and benchmarks.
+var opens, reads atomic.Int64
+
+// Counts returns how many decoders this process has opened and how many
+// frames it has decoded, so far.
+func Counts() (decodersOpened, framesRead int64) { return opens.Load(), reads.Load() }
 
 // sniff rejects files that FFmpeg would open but that are not videos: still
 // images (FFmpeg reads them as one-frame streams) and text.
@@ -192,8 +211,7 @@ func (r *Reader) count() (int, error) {
 	for r.vc.Read(&m) && !m.Empty() {
 		n++
 	}
-	r.next = n
-	if err := r.Seek(0); err != nil {
+	if err := r.reopen(); err != nil {
 		return 0, err
 	}
 	return n, nil
@@ -212,28 +230,57 @@ func (r *Reader) Read(dst *gocv.Mat) (frame int, seconds float64, err error) {
 	if !r.vc.Read(dst) || dst.Empty() {
 		return r.next, 0, fmt.Errorf("frame %d: %w", r.next, ErrNoFrame)
 	}
+	reads.Add(1)
 	r.upright(dst)
 	frame = r.next
 	r.next++
+	r.pts = r.vc.Get(gocv.VideoCapturePosMsec)
 	return frame, r.timestamp(frame), nil
 }
+
+// PTS is the stream's presentation time, in milliseconds as OpenCV reports
+// it, of the frame Read returned last. It identifies a frame: SetIndex takes
+// a list of them.
+func (r *Reader) PTS() float64 { return r.pts }
 
 // timestamp is the presentation time of the frame just decoded: the
 // stream's own timestamp where it has one, else frame/fps.
 func (r *Reader) timestamp(frame int) float64 {
-	ms := r.vc.Get(gocv.VideoCapturePosMsec)
+	ms := r.pts
 	if frame > 0 && (ms <= 0 || math.IsNaN(ms)) {
 		return float64(frame) / r.info.FPS
 	}
-	return ms / 1000
+	return max(ms, 0) / 1000
 }
 
 // grabAhead is how far forward Seek decodes its way instead of seeking.
 const grabAhead = 32
 
-// Seek positions the reader so that the next Read returns frame n.
+// SetIndex gives the reader every frame's presentation time (PTS values of
+// a sequential pass, frame 0 first). With an index, Seek identifies the
+// frame a seek lands on by its timestamp and is exact on any stream:
+// variable frame rate, dropped and duplicated timestamps, B-frames. Without
+// one, Seek decodes from the start of the file (exact, but slow).
+func (r *Reader) SetIndex(pts []float64) {
+	r.index = pts
+	if len(pts) > 0 {
+		r.info.Frames = len(pts)
+	}
+}
+
+// Seek positions the reader so that the next Read returns frame n: the
+// n-th frame, from 0, in presentation order, as a sequential Read returns
+// it.
+//
+// OpenCV seeks by a frame number it converts to a time with the nominal
+// frame rate, which lands on the wrong frame in a variable-frame-rate
+// video. So Seek asks OpenCV for a frame a little before n, reads the
+// timestamp of the frame it landed on, looks it up in the index and
+// decodes forward to n; when it landed too late, or on a timestamp the
+// index does not know, it tries earlier, and finally reopens the file and
+// decodes from frame 0.
 func (r *Reader) Seek(n int) error {
-	if n < 0 {
+	if n < 0 || (len(r.index) > 0 && n >= len(r.index)) {
 		return fmt.Errorf("seek to frame %d: %w", n, ErrNoFrame)
 	}
 	if n == r.next {
@@ -243,15 +290,96 @@ func (r *Reader) Seek(n int) error {
 		// Decoding forward is exact, and cheaper than a seek, which decodes
 		// from the keyframe before n: phones put one every second or two,
 		// some encoders only one per video.
-		r.vc.Grab(n - r.next)
-		r.next = n
+		if err := r.grab(n - r.next); err == nil {
+			return nil
+		}
+	}
+	if len(r.index) > 0 {
+		back := 2
+		for try := 0; try < 4; try++ {
+			k := n - back
+			if k < 2 {
+				break
+			}
+			r.vc.Set(gocv.VideoCapturePosFrames, float64(k))
+			// OpenCV has decoded up to the frame before its idea of k;
+			// PosMsec is that frame's timestamp.
+			if j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec)); ok && j < n {
+				r.next = j + 1
+				if err := r.grab(n - r.next); err == nil {
+					return nil
+				}
+				break
+			} else if ok {
+				back += j - n + 8
+			} else {
+				back *= 4
+			}
+		}
+	}
+	if err := r.reopen(); err != nil {
+		return err
+	}
+	return r.grab(n)
+}
+
+// grab decodes k frames forward without converting them. With an index it
+// checks that it arrived where it should.
+func (r *Reader) grab(k int) error {
+	if k <= 0 {
 		return nil
 	}
-	r.vc.Set(gocv.VideoCapturePosFrames, float64(n))
-	if got := int(math.Round(r.vc.Get(gocv.VideoCapturePosFrames))); got != n {
-		return fmt.Errorf("seek to frame %d landed on %d: %w", n, got, ErrNoFrame)
+	r.vc.Grab(k)
+	r.next += k
+	if len(r.index) > 0 {
+		if j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec)); !ok || j != r.next-1 {
+			return fmt.Errorf("seek to frame %d: %w", r.next, ErrNoFrame)
+		}
 	}
-	r.next = n
+	return nil
+}
+
+// lookup finds the frame whose indexed timestamp is ms (within a quarter
+// of the gap to its neighbours).
+func (r *Reader) lookup(ms float64) (int, bool) {
+	idx := r.index
+	if math.IsNaN(ms) || len(idx) == 0 {
+		return 0, false
+	}
+	best, bestD := -1, math.Inf(1)
+	for i, v := range idx {
+		if d := math.Abs(v - ms); d < bestD {
+			best, bestD = i, d
+		}
+	}
+	gap := math.Inf(1)
+	if best > 0 {
+		gap = math.Abs(idx[best] - idx[best-1])
+	}
+	if best+1 < len(idx) {
+		gap = math.Min(gap, math.Abs(idx[best+1]-idx[best]))
+	}
+	if bestD > gap/4 || bestD > 20 {
+		return 0, false
+	}
+	return best, true
+}
+
+// reopen opens the file again, positioned before frame 0.
+func (r *Reader) reopen() error {
+	vc, err := gocv.VideoCaptureFileWithAPI(r.info.Path, gocv.VideoCaptureFFmpeg)
+	if err != nil || !vc.IsOpened() {
+		if vc != nil {
+			vc.Close()
+		}
+		return fmt.Errorf("%s: reopen: %w", r.info.Path, ErrNotVideo)
+	}
+	opens.Add(1)
+	vc.Set(propOrientationAuto, 0)
+	r.vc.Close()
+	r.vc = vc
+	r.next = 0
+	r.Reopens++
 	return nil
 }
 

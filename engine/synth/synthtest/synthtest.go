@@ -28,15 +28,38 @@ type entry struct {
 	err   error
 }
 
-// Video returns the path and ground truth of a video of s, generating it on
-// first use. Concurrent callers of the same scene wait for one generation.
+// Video returns the path and ground truth of an .mp4 video of s,
+// generating it on first use. Concurrent callers of the same scene wait for
+// one generation.
 func Video(tb testing.TB, s synth.Scene) (string, *synth.Truth) {
+	tb.Helper()
+	return VideoFile(tb, s, ".mp4")
+}
+
+// Corpus returns the path and ground truth of the corpus entry's video, in
+// the entry's container (e.File's extension), generating it on first use:
+//
+//	for _, e := range synth.Corpus() {
+//		path, truth := synthtest.Corpus(t, e)
+//		…
+//	}
+func Corpus(tb testing.TB, e synth.CorpusEntry) (string, *synth.Truth) {
+	tb.Helper()
+	return VideoFile(tb, e.Scene, filepath.Ext(e.File))
+}
+
+// VideoFile is Video with a container chosen by its extension (".mp4",
+// ".mov" or ".mkv").
+func VideoFile(tb testing.TB, s synth.Scene, ext string) (string, *synth.Truth) {
 	tb.Helper()
 	key, err := json.Marshal(s)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	name := fmt.Sprintf("%x.mp4", sha256.Sum256(key))
+	if ext == "" {
+		ext = ".mp4"
+	}
+	name := fmt.Sprintf("%x%s", sha256.Sum256(key), ext)
 	mu.Lock()
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "gv-synthtest-"); err != nil {
