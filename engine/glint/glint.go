@@ -302,12 +302,13 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	if len(anal) == 0 {
 		anal = display
 	}
-	if len(anal) < 3 {
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d usable analysis frame(s): the defect map needs several light angles and is unreliable", len(anal)))
-		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("the defect map rests on %d frame(s)", len(anal)))
-	}
-	if len(anal) == 1 {
-		rep.Warnings = append(rep.Warnings, "only one usable frame: the variance term is skipped")
+	switch {
+	case len(anal) == 1:
+		rep.Warnings = append(rep.Warnings, "only one usable frame: the defect map needs several light angles, so only the outline (corners) is graded")
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, "the defect map rests on one frame")
+	case len(anal) < 3:
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d usable analysis frames: the defect map needs several light angles and is unreliable", len(anal)))
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("the defect map rests on %d frames", len(anal)))
 	}
 
 	// 3. The original worker's formulas on the display frames (seed scores).

@@ -273,9 +273,12 @@ func TestBadInputs(t *testing.T) {
 		if _, err := Analyze(ctx, []Frame{{Index: 1}}, Options{}); !errors.Is(err, ErrEmptyFrame) {
 			t.Errorf("zero Mat: %v", err)
 		}
-		nine := append(append([]Frame{}, good...), good[:4]...)
-		if _, err := Analyze(ctx, nine, Options{}); !errors.Is(err, ErrTooManyFrames) {
-			t.Errorf("nine frames: %v", err)
+		var many []Frame
+		for len(many) <= MaxFrames {
+			many = append(many, good...)
+		}
+		if _, err := Analyze(ctx, many, Options{}); !errors.Is(err, ErrTooManyFrames) {
+			t.Errorf("%d frames: %v", len(many), err)
 		}
 		if _, err := Analyze(ctx, good[:1], Options{ItemType: "stamp"}); err == nil {
 			t.Error("unknown item type accepted")
@@ -292,7 +295,7 @@ func TestBadInputs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !hasWarning(rep, "one usable frame") || !rep.ItemOutline.Found || rep.DamageScore <= 0 {
+		if !hasWarning(rep, "one usable frame") || !rep.ItemOutline.Found || rep.SeedDamageScore <= 0 || len(rep.ConfidenceReasons) == 0 {
 			t.Errorf("report %+v", rep)
 		}
 	})

@@ -118,7 +118,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer closeAll(images)
 
 	if o.Glint {
-		if err := runGlint(ctx, o.Dir, res, images, sink); err != nil {
+		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink); err != nil {
 			return nil, err
 		}
 	}
