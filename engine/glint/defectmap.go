@@ -248,10 +248,14 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 		for i := 0; i < n; i++ {
 			dp[i] = G[k][i] - R[i]
 		}
-		Db := gocv.NewMat()
+		Db, Dt := gocv.NewMat(), gocv.NewMat()
 		defer Db.Close()
-		bs := glintBlurFrac * float64(max(w, h))
-		gocv.GaussianBlur(D, &Db, image.Pt(0, 0), bs, bs, gocv.BorderReplicate)
+		defer Dt.Close()
+		// Two box passes: a Gaussian-like blur at a cost independent of
+		// its width.
+		bs := 2*int(math.Round(glintBlurFrac*float64(max(w, h))))/2*2 + 1
+		gocv.Blur(D, &Dt, image.Pt(bs, bs))
+		gocv.Blur(Dt, &Db, image.Pt(bs, bs))
 		dbp, _ := Db.DataPtrFloat32()
 		e := make([]float32, n)
 		g := G[k]
@@ -393,10 +397,10 @@ func sampledMedianU8(p []uint8, valid []uint8) float64 {
 	return 0
 }
 
-// sampledMedianAbs is the median of |e| over the valid pixels (every 3rd).
+// sampledMedianAbs is the median of |e| over the valid pixels (every 7th).
 func sampledMedianAbs(e []float32, valid []uint8) float64 {
 	var s []float64
-	for i := 0; i < len(e); i += 3 {
+	for i := 0; i < len(e); i += 7 {
 		if valid[i] != 0 {
 			s = append(s, math.Abs(float64(e[i])))
 		}

@@ -1,10 +1,79 @@
-// Package glint runs the multi-frame ("glint") defect analysis on the golden
-// frames of a scan: it finds the item's outline in every frame, rectifies
-// each frame to an upright image of the item alone, registers the rectified
-// frames onto the first one, and then applies the original worker's
-// formulas (edge, Laplacian, gradient and local-contrast maps, their
-// per-pixel maximum across frames blended with the per-pixel variance) to
-// produce a defect mask, region scores and the images the GUI shows.
+// Package glint runs the multi-frame ("glint") defect analysis of a scan:
+// it finds the item's outline in every frame, checks it, rectifies each
+// frame to an upright image of the item alone, registers the rectified
+// frames onto a reference (ORB + RANSAC, refined by ECC) and builds a
+// print-free defect map from which it names and locates defects and
+// grades regions.
+//
+// # Frames
+//
+// Golden frames (shown to the grader) get rectified and glint images and
+// the original worker's formulas; analysis frames (the sharpest still frame
+// of every still pose, up to 12, chosen by package scan) make the defect
+// map. A frame can be both (Role).
+//
+// # Outline
+//
+// The item is the best bright or contrasting quadrilateral (sides refitted
+// to the traced contour, so a blunted corner does not pull the outline
+// in). Each outline's true aspect ratio is estimated from the quad with
+// the perspective removed (Zhang and He's rectangle method, principal
+// point at the frame centre; focal length recovered from the vanishing
+// points or, when one is at infinity, taken as the frame's longer side)
+// and compared with the item type's and with the other frames'. A
+// doubtful outline is named in the warnings and in the confidence
+// reasons, and the reference frame is the first plausible one: a
+// stretched item is never rectified silently.
+//
+// # Print-free defect map
+//
+// Printed artwork is the item's albedo: once aligned, it is the same in
+// every view, while creases, dents and wear change how the surface
+// reflects as the light moves. So the map is built from what the light
+// changes, not from image structure:
+//
+//  1. Each aligned grey frame is lightly blurred (σ ≈ 1 source pixel, so
+//     different resampling phases of fine print agree) and scaled so its
+//     median over the item matches the others' (global exposure).
+//  2. The albedo reference R is the per-pixel median across the analysis
+//     frames.
+//  3. Each frame G is explained locally by the reference: in a window of
+//     radius 4 % of the item's longer side, G ≈ a·R + c·∇²R + b (a guided-
+//     filter style regression, coefficients box-averaged). a and b absorb
+//     any smooth change of light — shading, exposure, the broad glint —
+//     and c a change of sharpness; print, being in R, cancels.
+//  4. The residual that is left is discounted by what alignment and
+//     imaging cannot explain: 3 σ of the frame's residual noise (robust
+//     MAD), the local gradient of R times the misregistration slack
+//     (0.35 px plus the frame's measured alignment residual) so print edges
+//     do not survive a sub-pixel misregistration, and a quarter of the broad
+//     brightening under a glint. Clipped pixels (≥ 250 or ≤ 4) and pixels
+//     outside a frame's warp carry no evidence.
+//  5. The evidence is the RMS of those residuals over the frames (grey
+//     levels). The mask keeps connected regions above half the threshold
+//     that reach the threshold (4 + 3 σ grey levels) somewhere and are not
+//     specks.
+//
+// # Defects and regions
+//
+// Corner wear is measured on the outline, not the print: the share of a
+// corner triangle (side 12 % of the item's shorter side) that the traced
+// contour leaves uncovered, median over the frames. Each connected part of
+// the mask (elongated parts that continue each other are joined) is a
+// crease (long and thin), a scratch (short and thin), a dent (compact) or
+// corner wear (compact, in a corner); each defect has a bounding box and
+// polyline in rectified pixels and millimetres of the item type's size,
+// its length, a 0–1 severity and the frames in which it is visible.
+// Regions follow the item type: comics have a spine, cards four edges. A
+// region scores 100 when 3 % of it is in the mask; a corner adds 100 when
+// 15 % of its triangle is missing. damageScore is the weighted mean of
+// the region scores.
+//
+// The original worker's formulas (edge, Laplacian, gradient and
+// local-contrast maps, their per-pixel maximum blended with the grey
+// variance) still run on the golden frames and are reported as
+// seedDefectPercentage, seedDamageScore and seedRegionScores for
+// comparison.
 package glint
 
 import (
@@ -295,9 +364,6 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		if s.role.analysis() {
 			anal = append(anal, s)
 		}
-	}
-	if len(display) == 0 {
-		display = anal
 	}
 	if len(anal) == 0 {
 		anal = display
