@@ -31,8 +31,12 @@ const (
 	// residual up to glintK·B is put down to the glint's shape.
 	glintK        = 0.25
 	glintBlurFrac = 0.03
-	clipHigh      = 250 // saturated or black pixels carry no shape information
-	clipLow       = 4
+	// A frame is left out when its mean squared unexplained residual is
+	// above rejectFactor × the frames' median + rejectFloor (grey²).
+	rejectFactor = 4.0
+	rejectFloor  = 1.0
+	clipHigh     = 250 // saturated or black pixels carry no shape information
+	clipLow      = 4
 	// Mask hysteresis on the evidence (grey levels): seeds above thrHigh,
 	// grown through pixels above thrHigh·thrLowFrac.
 	thrHighBase = 4.0
@@ -57,6 +61,7 @@ type defectMap struct {
 	mask     []uint8     // 1 = defect
 	valid    []uint8     // 1 = inside every analysis frame
 	noise    float64     // median over frames of the residual noise σ
+	rejected []int       // frames left out as inconsistent with the others
 	thrHigh  float32
 	thrLow   float32
 	// score is the evidence scaled to 0–1 for images (1 = 3 × thrHigh).
@@ -71,7 +76,7 @@ type defectMap struct {
 // are in source pixels.
 func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w, h int, upscale float64) (*defectMap, error) {
 	upscale = math.Max(1, upscale)
-	blurSigma := preBlurSigma * math.Sqrt(upscale)
+	blurSigma := preBlurSigma * math.Pow(upscale, 0.25)
 	n := w * h
 	K := len(frames)
 	dm := &defectMap{w: w, h: h, valid: common, evidence: make([]float32, n), mask: make([]uint8, n), score: make([]float32, n)}
@@ -291,6 +296,41 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	}
 	dm.noise = medianF64(slices.Clone(sigmas))
 
+	// A frame whose unexplained residual is far above the others' over the
+	// whole item (misregistered, blurred, a different object) would paint
+	// its print into the map: leave it out, keeping at least three.
+	if K >= 4 {
+		energy := make([]float64, K)
+		for k, e := range dm.perFrame {
+			var s float64
+			c := 0
+			for i := 0; i < n; i += 5 {
+				if common[i] != 0 && e[i] >= 0 {
+					s += float64(e[i]) * float64(e[i])
+					c++
+				}
+			}
+			if c > 0 {
+				energy[k] = s / float64(c)
+			}
+		}
+		med := medianF64(slices.Clone(energy))
+		order := make([]int, K)
+		for k := range order {
+			order[k] = k
+		}
+		slices.SortFunc(order, func(a, b int) int { return cmpF64(energy[b], energy[a]) })
+		for _, k := range order[:K-3] {
+			if energy[k] > rejectFactor*med+rejectFloor {
+				dm.rejected = append(dm.rejected, frames[k].index)
+				for i := range dm.perFrame[k] {
+					dm.perFrame[k][i] = -1
+				}
+			}
+		}
+		slices.Sort(dm.rejected)
+	}
+
 	// 4. Evidence: RMS over the frames of the unexplained residual,
 	// lightly smoothed so a crease is one connected ridge.
 	raw32 := make([]float32, n)
@@ -454,4 +494,14 @@ func labelsOf(labels gocv.Mat) []int32 {
 		out[i] = int32(v)
 	}
 	return out
+}
+
+func cmpF64(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

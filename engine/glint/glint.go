@@ -403,6 +403,12 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	if err != nil {
 		return nil, nil, err
 	}
+	for _, f := range dm.rejected {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("frame %d: does not match the other frames (misregistered or blurred), left out of the defect map", f))
+	}
+	if len(dm.rejected) > 0 {
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("%d analysis frame(s) did not match the others and were left out", len(dm.rejected)))
+	}
 	rep.NoiseSigma = round(dm.noise, 3)
 	rep.DefectThreshold = round(float64(dm.thrHigh), 3)
 	if dm.noise > 6 {
