@@ -68,7 +68,7 @@ func runGlint(ctx context.Context, path, dir string, res *Result, images []gocv.
 		frames = append(frames, glint.Frame{Index: f, Image: m, Role: role})
 	}
 	var extra []gocv.Mat
-	defer closeAll(extra)
+	defer func() { closeAll(extra) }()
 	var missing []int
 	for _, f := range anal {
 		if !golden[f] {
