@@ -84,6 +84,9 @@ func TestDefectsCorpus(t *testing.T) {
 	}
 	damage := map[string]float64{}
 	for _, e := range synth.CorpusAt(640, 480) {
+		if raceEnabled && !raceSubset[e.Name] {
+			continue // the race detector slows the map's loops tenfold
+		}
 		s := e.Scene
 		tr := synth.TruthOf(s)
 		idx := holdMiddles(tr)
@@ -120,7 +123,11 @@ func TestDefectsCorpus(t *testing.T) {
 		}
 		t.Log(line)
 	}
-	if c, d := damage["busy-clean"], damage["busy-damaged"]; c > d/3 {
+	if c, d := damage["busy-clean"], damage["busy-damaged"]; c > d/3 || d == 0 {
 		t.Errorf("busy cover: clean %.2f > a third of damaged %.2f", c, d)
 	}
 }
+
+// raceSubset are the corpus scenes TestDefectsCorpus keeps under the race
+// detector: the small damaged items, a rotated one and the busy pair.
+var raceSubset = map[string]bool{"comic-40-damaged": true, "card-40-damaged": true, "portrait-rot270": true, "busy-clean": true, "busy-damaged": true}

@@ -74,7 +74,6 @@ func TestPrintFreeCrease(t *testing.T) {
 				}
 				c := tr.CreaseItem
 				w, h := float64(dm.w), float64(dm.h)
-				mid := [2]float64{(c[0][0] + c[1][0]) / 2 * w, (c[0][1] + c[1][1]) / 2 * h}
 				trueLen := math.Hypot((c[1][0]-c[0][0])*w, (c[1][1]-c[0][1])*h)
 				b := found.BBoxPx
 				t.Logf("crease: region %s bbox %v px, %v mm, length %.1f px (true %.1f) = %.1f mm, severity %.2f, frames %v",
@@ -88,9 +87,13 @@ func TestPrintFreeCrease(t *testing.T) {
 						t.Errorf("polyline point %v is %.1f px off the crease", p, d)
 					}
 				}
-				_ = mid
 				if found.LengthPx < 0.2*trueLen {
 					t.Errorf("crease length %.1f px, true %.1f", found.LengthPx, trueLen)
+				}
+				for _, a := range rep.Alignment {
+					if !a.Used || a.ResidualPx > 1 {
+						t.Errorf("frame %d: used %v, residual %.3f px", a.Frame, a.Used, a.ResidualPx)
+					}
 				}
 			})
 		}
@@ -141,7 +144,7 @@ func TestDamagedCornerRanksFirst(t *testing.T) {
 	for _, it := range []synth.Item{synth.Comic, synth.Card} {
 		for _, c := range corners {
 			t.Run(string(it)+"_"+c, func(t *testing.T) {
-				s := synth.DefaultScene(it, 640, 480)
+				s := synth.DefaultScene(it, 480, 360)
 				s.ItemScale = 0.6
 				s.Dent, s.DentCorner = true, c
 				rep, _ := analyzeScene(t, s, goldenFrames...)
@@ -182,7 +185,7 @@ func TestDamagedCornerRanksFirst(t *testing.T) {
 // of the same hold changes damageScore by ≤ 10 % and no region by more
 // than 10 points.
 func TestScoreStability(t *testing.T) {
-	swaps := [][2]int{{6, 9}, {24, 27}, {42, 39}, {64, 61}, {82, 85}}
+	swaps := [][2]int{{6, 9}, {42, 39}, {64, 61}}
 	for _, it := range []synth.Item{synth.Comic, synth.Card} {
 		t.Run(string(it), func(t *testing.T) {
 			s := synth.DefaultScene(it, 640, 480)
