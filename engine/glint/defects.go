@@ -30,7 +30,7 @@ const (
 	cornerMarginFrac = 0.012
 	// cornerWearMin is the missing share of the corner triangle from
 	// which a corner is reported as worn.
-	cornerWearMin = 0.04
+	cornerWearMin = 0.02
 	// cornerFullScore is the missing share that scores 100.
 	cornerFullScore = 0.15
 	// densityFullScore is the share of a region's pixels in the defect mask
