@@ -9,7 +9,7 @@ VERSION  := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS  := -X main.version=$(VERSION)
 # Debian/Ubuntu packages needed to build, test and see the window headless.
 DEBS     := libopencv-dev libgl1-mesa-dev xorg-dev pkg-config gcc g++ \
-            xvfb xauth imagemagick ffmpeg
+            xvfb xauth imagemagick ffmpeg postgresql
 FYNE_CLI_VERSION := v1.7.4
 FYNE_CLI := fyne.io/tools/cmd/fyne@$(FYNE_CLI_VERSION)
 # Where `go install` puts the fyne CLI (GOBIN, else GOPATH/bin); for recipes.
@@ -28,7 +28,7 @@ RUNTIME_DEBS := libopencv-core406 libopencv-imgproc406 libopencv-imgcodecs406 \
                 libxrandr2 libxinerama1 libxi6 libxxf86vm1 libstdc++6 libgcc-s1 libc6
 LINUX_PKG = dist/GradeVault-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz
 
-.PHONY: deps build run test bench screenshots sample package package-windows package-darwin fyne-cli clean
+.PHONY: deps build worker run test bench screenshots sample package package-windows package-darwin fyne-cli clean
 
 # apt_install: install the Debian packages in $(1) that are missing. Where
 # there is no apt-get (macOS, MSYS2) it says what it skipped and goes on.
@@ -52,6 +52,10 @@ deps:
 ## build: compile bin/gradevault
 build: deps
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+## worker: compile bin/gradevault-worker, the headless server worker (no GUI)
+worker: deps
+	$(GO) build -ldflags '-X main.version=$(VERSION)' -o bin/gradevault-worker ./cmd/gradevault-worker
 
 ## run: build and open the window
 run: build

@@ -32,7 +32,11 @@ func main() {
 		}
 		return
 	}
+	// The first Ctrl-C cancels the command, which cleans up and exits 130;
+	// after it the default handling is back, so a second one ends the
+	// process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
 	code := cli.Main(ctx, args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

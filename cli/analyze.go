@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -87,6 +88,9 @@ func RunAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		Analysis: ao, Sink: prog.handle,
 	})
 	prog.stop()
+	if errors.Is(err, context.Canceled) {
+		return interrupted(stderr, "analysis interrupted; no new result was saved")
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}

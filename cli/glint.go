@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -48,6 +49,9 @@ func RunGlint(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	prog := newProgress(stderr, false)
 	res, err := scan.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: item.Type(*itemType), Video: pos[0], Glint: true, Sink: prog.handle})
+	if errors.Is(err, context.Canceled) {
+		return interrupted(stderr, "glint analysis interrupted; the previous result is kept")
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -55,7 +55,11 @@ func RunLibrary(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if e.HasGlint {
 			damage = fmt.Sprintf("%.1f", e.DamageScore)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, created, item, e.GoldenFrames, damage, e.Upload)
+		up := string(e.Upload)
+		if e.UploadDetail != "" {
+			up += " (" + e.UploadDetail + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, created, item, e.GoldenFrames, damage, up)
 		if e.Note != "" {
 			problems = append(problems, fmt.Sprintf("%s: %s", e.ID, e.Note))
 		}

@@ -4,18 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zalando/go-keyring"
 
 	"gradevault/cli"
 	"gradevault/engine/library"
 	"gradevault/engine/upload"
-	"gradevault/engine/upload/fakestorage"
+	"gradevault/internal/fakestorage"
 )
 
 // isolate points the config folder, home and library at temporary folders
@@ -149,5 +151,108 @@ func TestKeyNeverLeaks(t *testing.T) {
 	row, _ := srv.Job("scan-good")
 	if row == nil {
 		t.Error("no job row")
+	}
+}
+
+// uploadCLI runs `gradevault upload` against srv with a service key.
+func uploadCLI(t *testing.T, ctx context.Context, srv *fakestorage.Server, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv(upload.EnvURL, srv.URL)
+	t.Setenv(upload.EnvKey, srv.Key("service_role"))
+	var stdout, stderr bytes.Buffer
+	code := cli.RunUpload(ctx, args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// TestUploadJobTableFailureCLI: the files are up, the row is not: the URLs
+// and the summary are printed, then one error line that says so, without
+// a stray "()"; exit 1.
+func TestUploadJobTableFailureCLI(t *testing.T) {
+	libRoot := isolate(t)
+	srv := fakestorage.New(t)
+	fakestorage.WriteScan(t, library.ScanDir(libRoot, "scan-job"), "scan-job", true)
+	srv.Fail("/rest/v1/", fakestorage.Fault401, 1)
+	code, stdout, stderr := uploadCLI(t, context.Background(), srv, "scan-job", "--job-table")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	if n := strings.Count(stdout, "\n"); n != 25 || !strings.Contains(stdout, "scan-job/result.json") {
+		t.Errorf("stdout has %d URLs, want 25:\n%s", n, stdout)
+	}
+	var errLines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "error: ") {
+			errLines = append(errLines, l)
+		}
+	}
+	if !strings.Contains(stderr, "uploaded 25 objects") || len(errLines) != 1 ||
+		!strings.Contains(errLines[0], "all files are uploaded") || !strings.Contains(errLines[0], "analysis_jobs") ||
+		strings.Contains(stderr, "()") || strings.Contains(stderr, "upload failed") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if st, _ := library.ReadState(library.ScanDir(libRoot, "scan-job")); st.State != library.StateUploaded {
+		t.Errorf("upload.json state %s, want uploaded", st.State)
+	}
+	var libOut bytes.Buffer
+	cli.RunLibrary(context.Background(), []string{"--library", libRoot}, &libOut, io.Discard)
+	if !strings.Contains(libOut.String(), "uploaded (job row not updated)") {
+		t.Errorf("library listing does not show the failed row:\n%s", libOut.String())
+	}
+	// Next run: only the row, exit 0.
+	code, _, stderr = uploadCLI(t, context.Background(), srv, "scan-job", "--job-table")
+	if code != 0 || !strings.Contains(stderr, "uploaded 0 objects") || !strings.Contains(stderr, "analysis_jobs row updated") {
+		t.Errorf("second run exit %d: %s", code, stderr)
+	}
+}
+
+// TestUploadPrivateForceResentCLI: a private bucket prints signed links
+// and their expiry; --force re-sends everything; an object deleted on the
+// server is sent again and reported.
+func TestUploadPrivateForceResentCLI(t *testing.T) {
+	libRoot := isolate(t)
+	srv := fakestorage.New(t)
+	srv.SetPublic(fakestorage.DefaultBucket, false)
+	fakestorage.WriteScan(t, library.ScanDir(libRoot, "scan-priv"), "scan-priv", false)
+	code, stdout, stderr := uploadCLI(t, context.Background(), srv, "scan-priv", "--link-expiry", "24h")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if !strings.Contains(l, "/object/sign/") || !strings.Contains(l, "token=") {
+			t.Errorf("not a signed link: %q", l)
+		}
+	}
+	if !strings.Contains(stderr, "private") || !strings.Contains(stderr, "expire") {
+		t.Errorf("stderr does not say the links are signed and expire:\n%s", stderr)
+	}
+	srv.Delete(fakestorage.DefaultBucket, "scan-priv/frames/golden_frame_02_f00040.png")
+	code, _, stderr = uploadCLI(t, context.Background(), srv, "scan-priv", "--link-expiry", "24h")
+	if code != 0 || !strings.Contains(stderr, "uploaded 1 objects") || !strings.Contains(stderr, "1 sent again: missing on the server") {
+		t.Errorf("after a deletion on the server: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = uploadCLI(t, context.Background(), srv, "scan-priv", "--force")
+	if code != 0 || !strings.Contains(stderr, "uploaded 4 objects") {
+		t.Errorf("--force: exit %d: %s", code, stderr)
+	}
+	if code, _, _ = uploadCLI(t, context.Background(), srv, "scan-priv", "--timeout", "-1s"); code != 2 {
+		t.Errorf("negative --timeout: exit %d, want 2", code)
+	}
+}
+
+// TestUploadCancelExits130: cancelling the context (what SIGINT does in
+// main) makes the command exit 130 with one line saying how to resume.
+func TestUploadCancelExits130(t *testing.T) {
+	libRoot := isolate(t)
+	srv := fakestorage.New(t)
+	fakestorage.WriteScan(t, library.ScanDir(libRoot, "scan-int"), "scan-int", false)
+	srv.Fail("golden_frame_02", fakestorage.FaultHang, 100)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	code, _, stderr := uploadCLI(t, ctx, srv, "scan-int")
+	if code != cli.ExitInterrupted || !strings.Contains(stderr, "interrupted") || strings.Contains(stderr, "error:") {
+		t.Errorf("exit %d, stderr %q; want 130 and no error line", code, stderr)
+	}
+	if st, _ := library.ReadState(library.ScanDir(libRoot, "scan-int")); st.State == library.StateUploaded || st.State == library.StateFailed {
+		t.Errorf("interrupted upload recorded as %s", st.State)
 	}
 }

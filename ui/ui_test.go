@@ -23,7 +23,7 @@ import (
 	"gradevault/engine/synth"
 	"gradevault/engine/synth/synthtest"
 	"gradevault/engine/upload"
-	"gradevault/engine/upload/fakestorage"
+	"gradevault/internal/fakestorage"
 )
 
 // testVideo is an 88-frame 320×240 synthetic comic video (five holds),

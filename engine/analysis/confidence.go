@@ -46,14 +46,14 @@ func (c *Confidence) Lower(l Level, reason string) {
 // analysis cannot be trusted.
 const NoStillMessage = "no still frame — re-film slowly, hold still 1 s at each angle"
 
-// Assess rates a selection: no still frame is low confidence; relaxed
-// picks, a single still pose or fewer golden frames than asked for are
-// medium.
+// Assess rates a selection: no still pose where the focus settled (no
+// frame both still and sharp) is low confidence; relaxed picks, a single
+// still pose or fewer golden frames than asked for are medium.
 func Assess(res *Result) Confidence {
 	c := Confidence{Level: High}
 	still := 0
-	for _, f := range res.Frames {
-		if f.Stable {
+	for _, p := range res.Poses {
+		if p.Settled {
 			still++
 		}
 	}
@@ -69,7 +69,7 @@ func Assess(res *Result) Confidence {
 	case relaxed > 0:
 		c.Lower(Medium, fmt.Sprintf("%d of %d golden frames are not still (motion above %.2g px)", relaxed, len(res.Picks), res.Options.MotionThreshold))
 	}
-	if still > 0 && len(res.Poses) == 1 {
+	if still == 1 {
 		c.Lower(Medium, "the item was held still at one angle only: tilt it and hold still at several angles so the light shows creases")
 	}
 	if n := len(res.Picks); n < res.Options.Count {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"gocv.io/x/gocv"
 )
@@ -41,15 +42,20 @@ func FastLevels(longSide int) int {
 }
 
 // flowInput is a frame prepared for optical flow: the grey frame itself
-// (precise) or a reduced, normalised pyramid level (fast).
+// (precise), or in fast mode a reduced, normalised pyramid level and how
+// much texture each of its pixels has.
 type flowInput struct {
-	img gocv.Mat
+	img    gocv.Mat
+	weight gocv.Mat // fast: local gradient energy (CV_32F), the trust in each pixel's flow
 }
 
-func newFlowInput() flowInput { return flowInput{img: gocv.NewMat()} }
+func newFlowInput() flowInput { return flowInput{img: gocv.NewMat(), weight: gocv.NewMat()} }
 
 // Close releases the C memory held by in.
-func (in *flowInput) Close() { in.img.Close() }
+func (in *flowInput) Close() {
+	in.img.Close()
+	in.weight.Close()
+}
 
 // metrics is one worker's measuring kit: scratch Mats and, in fast mode,
 // its own DIS optical flow (not safe for concurrent use).
@@ -58,7 +64,9 @@ type metrics struct {
 	levels int // pyramid halvings for fast mode's flow
 
 	grey, lap, tmp, flow, mag gocv.Mat
+	gx, gy, gxx, gyy          gocv.Mat
 	dis                       *dis
+	hist                      []float64 // fast: weighted histogram of flow magnitudes
 }
 
 func newMetrics(mode Mode, levels int) (*metrics, error) {
@@ -70,6 +78,10 @@ func newMetrics(mode Mode, levels int) (*metrics, error) {
 		tmp:    gocv.NewMat(),
 		flow:   gocv.NewMat(),
 		mag:    gocv.NewMat(),
+		gx:     gocv.NewMat(),
+		gy:     gocv.NewMat(),
+		gxx:    gocv.NewMat(),
+		gyy:    gocv.NewMat(),
 	}
 	if mode == Fast {
 		d, err := newDIS(fastPreset)
@@ -84,7 +96,7 @@ func newMetrics(mode Mode, levels int) (*metrics, error) {
 
 // Close releases the C memory held by m.
 func (m *metrics) Close() {
-	for _, x := range []*gocv.Mat{&m.grey, &m.lap, &m.tmp, &m.flow, &m.mag} {
+	for _, x := range []*gocv.Mat{&m.grey, &m.lap, &m.tmp, &m.flow, &m.mag, &m.gx, &m.gy, &m.gxx, &m.gyy} {
 		x.Close()
 	}
 	if m.dis != nil {
@@ -102,36 +114,142 @@ func (m *metrics) prepare(bgr gocv.Mat, in *flowInput) (sharpness float64, err e
 	if sharpness, err = laplacianVariance(m.grey, &m.lap); err != nil {
 		return 0, err
 	}
-	src := m.grey
+	// Reduce, ping-ponging between two scratch Mats, ending in m.tmp.
+	src := &m.grey
 	for i := 0; i < m.levels; i++ {
 		dst := &m.tmp
-		if i == m.levels-1 {
-			dst = &in.img
+		if (m.levels-i)%2 == 0 {
+			dst = &m.gxx
 		}
-		gocv.PyrDown(src, dst, image.Point{}, gocv.BorderDefault)
-		src = *dst
+		gocv.PyrDown(*src, dst, image.Point{}, gocv.BorderDefault)
+		src = dst
 	}
 	if m.levels == 0 {
-		m.grey.CopyTo(&in.img)
+		m.grey.CopyTo(&m.tmp)
 	}
+	// Photometric normalisation: mains flicker, auto-exposure and white
+	// balance drift change a frame's brightness and contrast as a whole;
+	// brought to one mean and contrast, a still frame matches the one
+	// before it again.
+	mean, std := meanStd(m.tmp)
+	alpha := fastContrast / max(std, 1)
+	m.tmp.ConvertToWithParams(&in.img, gocv.MatTypeCV8U, float32(alpha), float32(128-alpha*mean))
+	// Sensor noise: a light blur keeps grain out of the flow.
+	gocv.GaussianBlur(in.img, &in.img, image.Pt(5, 5), fastBlurSigma, fastBlurSigma, gocv.BorderReflect101)
+	// Texture: the local gradient energy. Flow is only measured where
+	// there is structure to follow; on a flat, noisy mat it is noise.
+	gocv.Sobel(in.img, &m.gx, gocv.MatTypeCV32F, 1, 0, 3, 1, 0, gocv.BorderReflect101)
+	gocv.Sobel(in.img, &m.gy, gocv.MatTypeCV32F, 0, 1, 3, 1, 0, gocv.BorderReflect101)
+	gocv.Multiply(m.gx, m.gx, &m.gxx)
+	gocv.Multiply(m.gy, m.gy, &m.gyy)
+	gocv.Add(m.gxx, m.gyy, &m.gx)
+	gocv.BoxFilter(m.gx, &in.weight, -1, image.Pt(7, 7))
 	return sharpness, nil
 }
 
-// motion is the mean optical-flow magnitude from prev to cur, in
-// full-resolution pixels.
+// Fast mode's normalisation: the contrast (grey-level standard deviation)
+// every flow input is brought to, and the blur against sensor noise.
+const (
+	fastContrast  = 48.0
+	fastBlurSigma = 1.5
+)
+
+// meanStd returns the mean and standard deviation of a one-channel Mat.
+func meanStd(m gocv.Mat) (mean, std float64) {
+	mu, sd := gocv.NewMat(), gocv.NewMat()
+	defer mu.Close()
+	defer sd.Close()
+	gocv.MeanStdDev(m, &mu, &sd)
+	return mu.GetDoubleAt(0, 0), sd.GetDoubleAt(0, 0)
+}
+
+// motion is the camera's motion from prev to cur in full-resolution
+// pixels. Precise mode: the mean Farnebäck flow magnitude, as the original
+// measured it. Fast mode: the texture-weighted median of the DIS flow
+// magnitude (see robustMagnitude).
 func (m *metrics) motion(prev, cur flowInput) (float64, error) {
-	if m.dis != nil {
-		if err := m.dis.calc(prev.img, cur.img, &m.flow); err != nil {
-			return 0, err
-		}
-	} else {
+	if m.dis == nil {
 		gocv.CalcOpticalFlowFarneback(prev.img, cur.img, &m.flow,
 			flowPyrScale, flowLevels, flowWinSize, flowIterations, flowPolyN, flowPolySigma, flowFlags)
+		return meanMagnitude(m.flow, &m.mag)
 	}
-	motion, err := meanMagnitude(m.flow, &m.mag)
+	if err := m.dis.calc(prev.img, cur.img, &m.flow); err != nil {
+		return 0, err
+	}
+	motion, err := m.robustMagnitude(m.flow, prev.weight)
 	// Flow on a reduced level is in reduced pixels; report full-resolution
 	// pixels so thresholds mean the same in both modes.
 	return motion * float64(int(1)<<m.levels), err
+}
+
+// Histogram of flow magnitudes for the weighted median: bins of
+// histStep reduced pixels up to histMax; larger ones share the last bin.
+const (
+	histStep = 1.0 / 128
+	histMax  = 64.0
+)
+
+// robustMagnitude is the weighted median of the flow's magnitude, each
+// pixel weighted by its texture above the frame's noise floor (the
+// weight's 25th percentile). Camera motion moves every textured pixel, so
+// the median follows it; flow on flat, noisy areas has no weight, and a
+// highlight sliding over a still item, which moves only a few pixels'
+// worth of texture, cannot carry the median.
+func (m *metrics) robustMagnitude(flow, weight gocv.Mat) (float64, error) {
+	fv, err := flow.DataPtrFloat32()
+	if err != nil {
+		return 0, err
+	}
+	wv, err := weight.DataPtrFloat32()
+	if err != nil {
+		return 0, err
+	}
+	if len(fv) != 2*len(wv) {
+		return 0, fmt.Errorf("optical flow has %d values for %d pixels", len(fv), len(wv))
+	}
+	floor := percentile32(wv, 0.5)
+	nb := int(histMax/histStep) + 1
+	if len(m.hist) != nb {
+		m.hist = make([]float64, nb)
+	}
+	clear(m.hist)
+	total := 0.0
+	for i, w := range wv {
+		w -= floor
+		if w <= 0 {
+			continue
+		}
+		mag := math.Hypot(float64(fv[2*i]), float64(fv[2*i+1]))
+		b := min(int(mag/histStep), nb-1)
+		m.hist[b] += float64(w)
+		total += float64(w)
+	}
+	if total == 0 { // a featureless frame: fall back to the plain mean
+		return meanMagnitude(flow, &m.mag)
+	}
+	acc := 0.0
+	for b, w := range m.hist {
+		if acc+w >= total/2 {
+			return (float64(b) + (total/2-acc)/w) * histStep, nil // interpolated within the bin
+		}
+		acc += w
+	}
+	return histMax, nil
+}
+
+// percentile32 is the q-th quantile of v, from a sample of at most 4096
+// values (enough for a noise floor), without modifying v.
+func percentile32(v []float32, q float64) float32 {
+	if len(v) == 0 {
+		return 0
+	}
+	step := max(1, len(v)/4096)
+	s := make([]float32, 0, len(v)/step+1)
+	for i := 0; i < len(v); i += step {
+		s = append(s, v[i])
+	}
+	slices.Sort(s)
+	return s[int(q*float64(len(s)-1))]
 }
 
 // laplacianVariance is the variance of the Laplacian of grey, as the

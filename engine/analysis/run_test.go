@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -185,6 +186,92 @@ func TestBadInputs(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), head, Options{}); err == nil {
 		t.Errorf("a 2000-byte video head should fail")
+	}
+	noise := filepath.Join(dir, "noise.mov")
+	rnd := make([]byte, 64<<10)
+	for i := range rnd {
+		rnd[i] = byte(i*7919 + i/13)
+	}
+	os.WriteFile(noise, rnd, 0o644)
+	if _, err := Run(context.Background(), noise, Options{}); !errors.Is(err, video.ErrNotVideo) {
+		t.Errorf("random bytes: %v, want %v", err, video.ErrNotVideo)
+	}
+
+	// One frame: too few to measure motion. Twenty: analysed, with fewer
+	// golden frames than asked for and a warning; a unicode file name.
+	short := func(n int) synth.Scene {
+		s := synth.DefaultScene(synth.Card, 160, 120)
+		s.Phases = []synth.Phase{{Kind: synth.Hold, Frames: n}}
+		return s
+	}
+	one, _ := synthtest.Video(t, short(1))
+	if _, err := Run(context.Background(), one, Options{}); !errors.Is(err, ErrTooFewFrames) {
+		t.Errorf("1-frame video: %v, want %v", err, ErrTooFewFrames)
+	}
+	twenty, _ := synthtest.Video(t, short(20))
+	uni := filepath.Join(dir, "carte grisée – 卡片 ✓.mp4")
+	data, _ := os.ReadFile(twenty)
+	os.WriteFile(uni, data, 0o644)
+	res, err := Run(context.Background(), uni, Options{})
+	if err != nil {
+		t.Fatalf("20 frames, unicode name: %v", err)
+	}
+	if len(res.Frames) != 20 || len(res.Picks) < 1 || len(res.Picks) > 2 || !strings.Contains(strings.Join(res.Warnings, " "), "golden frames found") {
+		t.Errorf("20 frames: %d frames, %d picks, warnings %q", len(res.Frames), len(res.Picks), res.Warnings)
+	}
+}
+
+// TestMetricsCache checks that a second analysis of the same file decodes
+// nothing and gives identical results, that other selection settings are
+// applied to the cached metrics, and that a changed file misses the cache.
+func TestMetricsCache(t *testing.T) {
+	src := genVideo(t, "card").path
+	dir := t.TempDir()
+	path := filepath.Join(dir, "card.mp4")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, data, 0o644)
+	cache := DirCache(filepath.Join(dir, "cache"))
+
+	first, err := Run(context.Background(), path, Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Cached {
+		t.Fatal("first analysis came from the cache")
+	}
+	opens, reads := video.Counts()
+	second, err := Run(context.Background(), path, Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, r2 := video.Counts()
+	if !second.Cached || o2 != opens || r2 != reads {
+		t.Fatalf("second analysis: cached %v, %d decoders opened, %d frames decoded; want none", second.Cached, o2-opens, r2-reads)
+	}
+	if fmt.Sprint(first.Frames) != fmt.Sprint(second.Frames) || fmt.Sprint(first.Picks) != fmt.Sprint(second.Picks) {
+		t.Fatal("cached analysis differs from the first")
+	}
+	// Other settings, still nothing decoded.
+	third, err := Run(context.Background(), path, Options{Cache: cache, Count: 3, MinGap: 30, Policy: PolicySeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o3, r3 := video.Counts(); o3 != opens || r3 != reads || len(third.Picks) != 3 {
+		t.Fatalf("re-selection decoded (%d opens, %d reads) or picked %d", o3-opens, r3-reads, len(third.Picks))
+	}
+	// A changed file (one byte appended) is measured again.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write([]byte{0})
+	f.Close()
+	fourth, err := Run(context.Background(), path, Options{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o4, _ := video.Counts(); fourth.Cached || o4 == opens {
+		t.Fatal("a changed file hit the cache")
 	}
 }
 

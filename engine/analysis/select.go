@@ -48,10 +48,30 @@ type Pick struct {
 // Pose is one still pose: a run of consecutive still frames, during which
 // the camera (and so the light's angle on the item) did not change.
 type Pose struct {
-	ID    int // 0, 1, 2, … in time order
-	Start int // first frame
-	End   int // one past the last frame
-	Best  int // the sharpest frame of the pose
+	ID    int `json:"id"`    // 0, 1, 2, … in time order
+	Start int `json:"start"` // first frame
+	End   int `json:"end"`   // one past the last frame
+	Best  int `json:"best"`  // the sharpest frame of the pose
+	// Settled is true when the focus settled during the pose: at least
+	// settledFrames of its still frames are within settledSpread of its
+	// best sharpness. A lens hunting for focus keeps the camera still but
+	// the sharpness swinging; such a pose is a last resort.
+	Settled bool `json:"settled"`
+}
+
+// Focus settling: how many frames of a pose must be how close to its best.
+const (
+	settledFrames = 3
+	settledSpread = 0.85
+)
+
+// stillAt reports whether frame i is still. Frame 0 has no predecessor, so
+// its motion is 0 by definition; it counts as still only when frame 1 is.
+func stillAt(frames []Frame, i int, threshold float64) bool {
+	if frames[i].Motion > threshold {
+		return false
+	}
+	return i != 0 || len(frames) < 2 || frames[1].Motion <= threshold
 }
 
 // Len is the number of frames in the pose.
@@ -72,12 +92,12 @@ func Poses(frames []Frame, threshold float64, minLen int) []Pose {
 	type run struct{ start, end, still int } // positions in frames
 	var runs []run
 	for i := 0; i < len(frames); {
-		if frames[i].Motion > threshold {
+		if !stillAt(frames, i, threshold) {
 			i++
 			continue
 		}
 		j := i
-		for j < len(frames) && frames[j].Motion <= threshold {
+		for j < len(frames) && stillAt(frames, j, threshold) {
 			j++
 		}
 		if n := len(runs); n > 0 && i-runs[n-1].end <= poseBridge {
@@ -102,11 +122,18 @@ func Poses(frames []Frame, threshold float64, minLen int) []Pose {
 		}
 		best := -1
 		for k := r.start; k < r.end; k++ {
-			if frames[k].Motion <= threshold && (best < 0 || frames[k].Sharpness > frames[best].Sharpness) {
+			if stillAt(frames, k, threshold) && (best < 0 || frames[k].Sharpness > frames[best].Sharpness) {
 				best = k
 			}
 		}
-		out = append(out, Pose{ID: len(out), Start: frames[r.start].Index, End: frames[r.end-1].Index + 1, Best: frames[best].Index})
+		near := 0
+		for k := r.start; k < r.end; k++ {
+			if stillAt(frames, k, threshold) && frames[k].Sharpness >= settledSpread*frames[best].Sharpness {
+				near++
+			}
+		}
+		out = append(out, Pose{ID: len(out), Start: frames[r.start].Index, End: frames[r.end-1].Index + 1,
+			Best: frames[best].Index, Settled: near >= settledFrames})
 	}
 	return out
 }
@@ -172,11 +199,28 @@ func Select(frames []Frame, o SelectOptions) Selection {
 		}
 	}
 
+	// Still candidates. The seed policy is the original's rule exactly:
+	// every frame whose motion is within the threshold. Otherwise a still
+	// frame must also be sharp: at least relaxedMinSharp × the video's
+	// reference sharpness (a lens hunting for focus keeps the camera still).
+	ref := referenceSharpness(frames, sel.Poses, o.Threshold)
+	settled := map[int]bool{}
+	for _, p := range sel.Poses {
+		settled[p.ID] = p.Settled
+	}
 	var still, moving []Frame
-	for _, f := range frames {
-		if f.Motion <= o.Threshold {
+	skippedBlur := 0
+	for i, f := range frames {
+		switch {
+		case o.Policy == PolicySeed && f.Motion <= o.Threshold:
 			still = append(still, f)
-		} else {
+		case o.Policy != PolicySeed && stillAt(frames, i, o.Threshold):
+			if f.Sharpness >= relaxedMinSharp*ref {
+				still = append(still, f)
+			} else {
+				skippedBlur++
+			}
+		default:
 			moving = append(moving, f)
 		}
 	}
@@ -214,19 +258,22 @@ func Select(frames []Frame, o SelectOptions) Selection {
 	}
 
 	if o.Policy == PolicyPoses {
-		// One pick per pose, sharpest first, until every pose with a frame
-		// that fits the gap has one.
+		// One pick per pose, sharpest first, settled poses before poses
+		// where the lens was hunting, until every pose with a frame that
+		// fits the gap has one.
 		used := map[int]bool{}
-		for _, f := range still {
-			if len(picks) == o.Count {
-				break
+		for _, wantSettled := range []bool{true, false} {
+			for _, f := range still {
+				if len(picks) == o.Count {
+					break
+				}
+				p, ok := poseOf[f.Index]
+				if !ok || used[p] || settled[p] != wantSettled || !farEnough(f) {
+					continue
+				}
+				take(f, false)
+				used[p] = true
 			}
-			p, ok := poseOf[f.Index]
-			if !ok || used[p] || !farEnough(f) {
-				continue
-			}
-			take(f, false)
-			used[p] = true
 		}
 	}
 	for _, f := range still {
@@ -240,13 +287,11 @@ func Select(frames []Frame, o SelectOptions) Selection {
 
 	strict := len(picks)
 	if strict < o.Count {
-		ref := referenceSharpness(still, frames)
 		type cand struct {
 			f     Frame
 			score float64
 		}
 		var cands []cand
-		skippedBlur := 0
 		for _, f := range moving {
 			if f.Motion > relaxedMaxMotion*o.Threshold {
 				continue
@@ -301,25 +346,40 @@ func Select(frames []Frame, o SelectOptions) Selection {
 	return sel
 }
 
-// referenceSharpness is what "sharp" means in this video: the median
-// sharpness of the still frames, or without any the 90th percentile of all
-// frames. Sharpness depends on the item's print, the resolution and the
-// noise, so it is only ever compared within one video.
-func referenceSharpness(still, all []Frame) float64 {
-	pool := still
-	q := 0.5
+// referenceSharpness is what "sharp" means in this video: the 90th
+// percentile of the sharpness of the frames in settled still poses, or
+// without any, of the still frames, or without any, of all frames.
+// Sharpness depends on the item's print, the resolution and the noise, so
+// it is only ever compared within one video.
+func referenceSharpness(frames []Frame, poses []Pose, threshold float64) float64 {
+	var pool []float64
+	for _, p := range poses {
+		if !p.Settled {
+			continue
+		}
+		for i := p.Start; i < p.End && i < len(frames); i++ {
+			if stillAt(frames, i, threshold) {
+				pool = append(pool, frames[i].Sharpness)
+			}
+		}
+	}
 	if len(pool) == 0 {
-		pool, q = all, 0.9
+		for i, f := range frames {
+			if stillAt(frames, i, threshold) {
+				pool = append(pool, f.Sharpness)
+			}
+		}
+	}
+	if len(pool) == 0 {
+		for _, f := range frames {
+			pool = append(pool, f.Sharpness)
+		}
 	}
 	if len(pool) == 0 {
 		return 1
 	}
-	v := make([]float64, len(pool))
-	for i, f := range pool {
-		v[i] = f.Sharpness
-	}
-	slices.Sort(v)
-	r := v[int(math.Round(q*float64(len(v)-1)))]
+	slices.Sort(pool)
+	r := pool[int(math.Round(0.9*float64(len(pool)-1)))]
 	if r <= 0 {
 		return 1
 	}

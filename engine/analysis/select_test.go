@@ -148,7 +148,7 @@ func TestPoses(t *testing.T) {
 		sharp[i] = float64(10 + i%4)
 	}
 	got := Poses(frames(motion, sharp), 1.0, 2)
-	want := []Pose{{ID: 0, Start: 0, End: 6, Best: 2}, {ID: 1, Start: 9, End: 12, Best: 11}}
+	want := []Pose{{ID: 0, Start: 0, End: 6, Best: 2, Settled: true}, {ID: 1, Start: 9, End: 12, Best: 11}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Poses = %+v, want %+v", got, want)
 	}
@@ -158,7 +158,7 @@ func TestSelectCoversPoses(t *testing.T) {
 	// Three holds; the first is much sharper, so the seed rule takes all
 	// its picks there.
 	var motion, sharp []float64
-	for h, base := range []float64{1000, 300, 200} {
+	for h, base := range []float64{1000, 700, 500} {
 		for i := 0; i < 20; i++ {
 			motion = append(motion, 0.1)
 			sharp = append(sharp, base+float64(i))
@@ -202,12 +202,12 @@ func TestSelectCoversPoses(t *testing.T) {
 }
 
 func TestRelaxedPicksAreNeverBlurred(t *testing.T) {
-	// One still frame; the moving frames are either slightly moving and
+	// One short hold; the moving frames are either slightly moving and
 	// sharp, or barely moving and defocused (sharpness 2 % of the still
-	// frame's). The lowest-motion frames are the defocused ones.
-	motion := []float64{0.1}
-	sharp := []float64{1000}
-	for i := 1; i < 60; i++ {
+	// frames'). The lowest-motion frames are the defocused ones.
+	motion := []float64{0.1, 0.1, 0.1, 0.1}
+	sharp := []float64{1000, 1001, 1002, 1003}
+	for i := 4; i < 60; i++ {
 		if i%2 == 0 {
 			motion = append(motion, 1.1) // defocused, almost still
 			sharp = append(sharp, 20)
@@ -226,8 +226,8 @@ func TestRelaxedPicksAreNeverBlurred(t *testing.T) {
 			t.Errorf("pick %d is defocused (sharpness %v) while sharp candidates exist", p.Index, p.Sharpness)
 		}
 	}
-	// Only defocused frames besides the still one: fewer picks, no blur.
-	for i := range fs {
+	// Only defocused frames besides the hold: fewer picks, no blur.
+	for i := 4; i < len(fs); i++ {
 		if i%2 == 1 {
 			fs[i].Sharpness = 15
 		}
@@ -256,5 +256,14 @@ func TestConfidence(t *testing.T) {
 	res = Reselect(video.Info{Frames: 40, FPS: 30}, frames(moving, sharp), Options{MinGap: 5, Count: 3})
 	if res.Confidence.Level != High || len(res.Poses) != 2 {
 		t.Fatalf("two holds: confidence %+v, poses %v", res.Confidence, res.Poses)
+	}
+	// The same holds while the lens hunts for focus: the camera is still,
+	// the sharpness swings; no settled pose, no trustworthy frame.
+	for i := range sharp {
+		sharp[i] = 100 / float64(1+i%10)
+	}
+	res = Reselect(video.Info{Frames: 40, FPS: 30}, frames(moving, sharp), Options{MinGap: 5, Count: 3})
+	if res.Confidence.Level != Low {
+		t.Fatalf("focus hunting only: confidence %+v, poses %+v", res.Confidence, res.Poses)
 	}
 }

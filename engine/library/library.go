@@ -109,6 +109,10 @@ type Entry struct {
 	DamageScore  float64
 	GoldenFrames int
 	Upload       State // local, partial, uploaded or failed
+	// UploadDetail qualifies an uploaded scan: the job row failed, the
+	// signed links expire or have expired, the links need the key; "" if
+	// there is nothing to add (see State.Detail).
+	UploadDetail string
 	// Err is set when the folder could not be read as a scan (corrupt or
 	// unreadable result.json); the other fields are then best effort.
 	Err error
@@ -185,6 +189,7 @@ func entryFor(dir, name string) (e Entry, ok bool) {
 		e.Note = err.Error()
 	} else {
 		e.Upload = st.State
+		e.UploadDetail = st.Detail(time.Now())
 	}
 	return e, true
 }

@@ -233,3 +233,23 @@ func TestCrashKeepsPreviousState(t *testing.T) {
 		t.Error("failed WriteResult changed result.json")
 	}
 }
+
+func TestStateDetail(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	later, earlier := now.Add(48*time.Hour), now.Add(-time.Hour)
+	for _, tc := range []struct {
+		st   UploadState
+		want string
+	}{
+		{UploadState{State: StateUploaded, Access: "public"}, ""},
+		{UploadState{State: StateFailed, Job: &JobState{State: StateFailed}}, ""},
+		{UploadState{State: StateUploaded, Job: &JobState{State: StateFailed}}, "job row not updated"},
+		{UploadState{State: StateUploaded, Access: "signed", LinksExpireAt: &earlier}, "links expired"},
+		{UploadState{State: StateUploaded, Access: "signed", LinksExpireAt: &later}, "links expire " + later.Local().Format("2006-01-02 15:04")},
+		{UploadState{State: StateUploaded, Access: "authenticated", Job: &JobState{State: StateFailed}}, "job row not updated; links need the key"},
+	} {
+		if got := tc.st.Detail(now); got != tc.want {
+			t.Errorf("Detail(%+v) = %q, want %q", tc.st, got, tc.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gradevault/engine/safefile"
@@ -51,15 +52,43 @@ type JobState struct {
 // UploadState is upload.json. It names the project and bucket the objects
 // went to but never holds the key.
 type UploadState struct {
-	State      State                  `json:"state"`
-	ProjectURL string                 `json:"projectUrl,omitempty"`
-	Bucket     string                 `json:"bucket,omitempty"`
-	ResultURL  string                 `json:"resultUrl,omitempty"`
-	UpdatedAt  time.Time              `json:"updatedAt"`
-	UploadedAt *time.Time             `json:"uploadedAt,omitempty"` // when the scan last became fully uploaded
-	Error      string                 `json:"error,omitempty"`
-	Objects    map[string]ObjectState `json:"objects"` // keyed by object path in the bucket
-	Job        *JobState              `json:"jobTable,omitempty"`
+	State      State  `json:"state"`
+	ProjectURL string `json:"projectUrl,omitempty"`
+	Bucket     string `json:"bucket,omitempty"`
+	ResultURL  string `json:"resultUrl,omitempty"`
+	// Access says how the URLs can be read: "public", "signed" (private
+	// bucket; they expire at LinksExpireAt) or "authenticated" (private
+	// bucket, the links need the project key).
+	Access        string                 `json:"access,omitempty"`
+	LinksExpireAt *time.Time             `json:"linksExpireAt,omitempty"`
+	UpdatedAt     time.Time              `json:"updatedAt"`
+	UploadedAt    *time.Time             `json:"uploadedAt,omitempty"` // when the scan last became fully uploaded
+	Error         string                 `json:"error,omitempty"`
+	Objects       map[string]ObjectState `json:"objects"` // keyed by object path in the bucket
+	Job           *JobState              `json:"jobTable,omitempty"`
+}
+
+// Detail says what the state alone does not, for an uploaded scan at time
+// now: "job row not updated", "links expire 2026-12-08", "links expired"
+// (signed links of a private bucket; upload again to renew them) or "links
+// need the key", joined with "; ". It is "" for other states.
+func (s *UploadState) Detail(now time.Time) string {
+	if s.State != StateUploaded {
+		return ""
+	}
+	var parts []string
+	if s.Job != nil && s.Job.State == StateFailed {
+		parts = append(parts, "job row not updated")
+	}
+	switch {
+	case s.Access == "signed" && s.LinksExpireAt != nil && !now.Before(*s.LinksExpireAt):
+		parts = append(parts, "links expired")
+	case s.Access == "signed" && s.LinksExpireAt != nil:
+		parts = append(parts, "links expire "+s.LinksExpireAt.Local().Format("2006-01-02 15:04"))
+	case s.Access == "authenticated":
+		parts = append(parts, "links need the key")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // NewState returns the state of a scan that was never uploaded.
@@ -70,6 +99,10 @@ func NewState() *UploadState {
 // Clone returns a deep copy of s.
 func (s *UploadState) Clone() *UploadState {
 	c := *s
+	if s.LinksExpireAt != nil {
+		t := *s.LinksExpireAt
+		c.LinksExpireAt = &t
+	}
 	c.Objects = make(map[string]ObjectState, len(s.Objects))
 	for k, v := range s.Objects {
 		c.Objects[k] = v

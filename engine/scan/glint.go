@@ -3,6 +3,8 @@ package scan
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -47,8 +49,13 @@ func AnalysisFrames(res *Result) []int {
 // when they are not golden frames) make the defect map. With fewer than
 // three still poses the golden frames join the analysis frames. It stores
 // the report in res and lowers res.Confidence with the report's reasons.
+// Its images go to the staging folder of dir; save moves them into place.
 func runGlint(ctx context.Context, path, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
 	start := time.Now()
+	staged := filepath.Join(dir, stagingDir)
+	if err := os.RemoveAll(staged); err != nil {
+		return fmt.Errorf("clear %s: %w", staged, err)
+	}
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseGlint})
 	anal := AnalysisFrames(res)
 	inAnal := map[int]bool{}
@@ -97,7 +104,7 @@ func runGlint(ctx context.Context, path, dir string, res *Result, images []gocv.
 		}
 		r.Close()
 	}
-	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: dir, Sink: sink})
+	rep, err := glint.Analyze(ctx, frames, glint.Options{ItemType: res.ItemType, OutDir: staged, Sink: sink})
 	if err != nil {
 		return err
 	}

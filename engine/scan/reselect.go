@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
+	"strings"
 
+	"gradevault/engine/analysis"
 	"gradevault/engine/event"
 	"gradevault/engine/item"
+	"gradevault/engine/video"
 )
 
 // Limits on a hand-picked set of golden frames.
@@ -31,7 +33,11 @@ type ReselectOptions struct {
 // Manual; a frame that is not still is marked Relaxed. The scan's source
 // video must still be readable. Until the final rename of result.json the
 // previous result stays valid.
-func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (*Result, error) {
+//
+// If it fails or is cancelled, the files it wrote that the previous
+// result does not reference are removed (CleanupFailed); after success,
+// those the new result no longer references are.
+func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) (_ *Result, err error) {
 	res, err := ReadResult(dir)
 	if err != nil {
 		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
@@ -54,15 +60,28 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 		}
 		res.ItemType = o.ItemType
 	}
-	sink := event.Serialise(o.Sink)
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
 	picks := make([]Pick, len(frames))
 	poseOf, rankOf := poseAndRank(res)
 	for i, f := range frames {
 		picks[i] = Pick{Frame: f, Relaxed: !res.Frames[f].Stable, Manual: !slices.Contains(res.AutomaticPicks, f),
 			Pose: poseOf(f), Rank: rankOf[f]}
 	}
-	images, keep, err := extract(ctx, path, dir, res, picks)
+	return saveSelection(ctx, dir, res, picks, path, o.Glint, o.Sink)
+}
+
+// saveSelection decodes and saves the picked golden frames, re-runs the
+// glint analysis on them when asked and rewrites result.json. Until the
+// final rename of result.json the previous result stays valid; when it
+// fails or is cancelled, CleanupFailed removes what it wrote.
+func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, path string, glint bool, sink event.Sink) (_ *Result, err error) {
+	sink = event.Serialise(sink)
+	defer func() {
+		if err != nil {
+			CleanupFailed(dir, true)
+		}
+	}()
+	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
+	images, err := extract(ctx, path, dir, res, picks)
 	if err != nil {
 		return nil, err
 	}
@@ -73,16 +92,14 @@ func Reselect(ctx context.Context, dir string, frames []int, o ReselectOptions) 
 	}
 	res.Report = nil
 	res.Timings.GlintSeconds = 0
-	if o.Glint {
+	if glint {
 		if err := runGlint(ctx, path, dir, res, images, sink); err != nil {
 			return nil, err
 		}
 	}
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
-	if err := WriteResult(dir, res); err != nil {
+	if err := save(ctx, dir, res, sink); err != nil {
 		return nil, err
 	}
-	removeStale(filepath.Join(dir, FramesDir), "golden_frame_", keep)
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil
 }
@@ -115,4 +132,64 @@ func poseAndRank(res *Result) (poseOf func(int) int, rank map[int]int) {
 		rank[f.Frame] = i + 1
 	}
 	return poseOf, rank
+}
+
+// RechooseOptions are the selection settings Rechoose applies.
+type RechooseOptions struct {
+	MotionThreshold float64 // px; 0 keeps the scan's
+	MinGap          int     // frames; 0 keeps the scan's
+	Count           int     // golden frames; 0 keeps the scan's
+	Policy          analysis.Policy
+	Video           string // the source video if it moved
+	Glint           bool   // re-run the glint analysis on the new picks
+	Sink            event.Sink
+}
+
+// Rechoose picks the golden frames of the scan in dir again from its
+// measured frames with other selection settings — no frame is measured
+// again — then saves the new golden frames, re-runs the glint analysis
+// when asked and rewrites result.json (the new picks are automatic ones).
+func Rechoose(ctx context.Context, dir string, o RechooseOptions) (*Result, error) {
+	res, err := ReadResult(dir)
+	if err != nil {
+		return nil, fmt.Errorf("no analysis in %s: %w", dir, err)
+	}
+	ao := analysis.Options{
+		Mode:            analysis.Mode(res.Settings.Mode),
+		MotionThreshold: cmp.Or(o.MotionThreshold, res.Settings.MotionThreshold),
+		MinGap:          cmp.Or(o.MinGap, res.Settings.MinGap),
+		Count:           cmp.Or(o.Count, res.Settings.Count),
+		Policy:          cmp.Or(o.Policy, analysis.Policy(res.Settings.Policy)),
+	}
+	info := video.Info{Path: res.Video.Path, Frames: res.Video.Frames, FPS: res.Video.FPS,
+		Width: res.Video.Width, Height: res.Video.Height, Rotation: res.Video.Rotation}
+	an := analysis.Reselect(info, res.AnalysisFrames(), ao)
+	res.Settings.MotionThreshold, res.Settings.MinGap = an.Options.MotionThreshold, an.Options.MinGap
+	res.Settings.Count, res.Settings.Policy = an.Options.Count, string(an.Options.Policy)
+	for i := range res.Frames {
+		res.Frames[i].Stable = an.Frames[i].Stable
+	}
+	res.Poses, res.Confidence = an.Poses, an.Confidence
+	res.AutomaticPicks = nil
+	picks := make([]Pick, len(an.Picks))
+	for i, p := range an.Picks {
+		res.AutomaticPicks = append(res.AutomaticPicks, p.Index)
+		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed, Pose: p.Pose, Rank: p.Rank}
+	}
+	// Keep warnings that are not about the selection (truncation).
+	res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool {
+		return res.Report != nil && slices.Contains(res.Report.Warnings, w) || isSelectionWarning(w)
+	})
+	res.Warnings = append(res.Warnings, an.Warnings...)
+	return saveSelection(ctx, dir, res, picks, cmp.Or(o.Video, res.Video.Path), o.Glint, o.Sink)
+}
+
+// isSelectionWarning reports whether w came from the golden-frame selection.
+func isSelectionWarning(w string) bool {
+	for _, p := range []string{"only ", "golden frames cover "} {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -91,6 +91,7 @@ type Settings struct {
 // Timings are wall-clock durations in seconds.
 type Timings struct {
 	AnalysisSeconds float64 `json:"analysisSeconds"`
+	ExtractSeconds  float64 `json:"extractSeconds"` // decoding and writing the golden frames
 	GlintSeconds    float64 `json:"glintSeconds,omitempty"`
 	TotalSeconds    float64 `json:"totalSeconds"`
 }

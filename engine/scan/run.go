@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -54,8 +53,12 @@ func CheckDir(dir string, force bool) error {
 
 // Run analyses the video, saves the golden frames, runs the glint analysis
 // when asked, and writes result.json. Nothing is written until the frame
-// analysis has succeeded, so a bad video leaves no folder behind.
-func Run(ctx context.Context, o Options) (*Result, error) {
+// analysis has succeeded, so a bad video leaves no folder behind. When it
+// fails or is cancelled after writing, CleanupFailed removes what it wrote
+// (the whole folder if Run created it). After success, files of an earlier
+// analysis in the folder that the new result does not reference (more
+// golden frames, glint and rectified images of an earlier run) are removed.
+func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	start := time.Now()
 	if err := CheckDir(o.Dir, o.Force); err != nil {
 		return nil, err
@@ -65,6 +68,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	o.ItemType = t
+	_, statErr := os.Stat(o.Dir)
+	existed := statErr == nil
+	defer func() {
+		if err != nil {
+			CleanupFailed(o.Dir, existed)
+		}
+	}()
 	sink := event.Serialise(o.Sink)
 	ao := o.Analysis
 	ao.Sink = sink
@@ -111,11 +121,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for i, p := range an.Picks {
 		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed, Pose: p.Pose, Rank: p.Rank}
 	}
-	images, keep, err := extract(ctx, o.Video, o.Dir, res, picks)
+	t0 := time.Now()
+	images, err := extract(ctx, o.Video, o.Dir, res, picks)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll(images)
+	res.Timings.ExtractSeconds = time.Since(t0).Seconds()
 
 	if o.Glint {
 		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink); err != nil {
@@ -123,11 +135,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	}
 	res.Timings.TotalSeconds = time.Since(start).Seconds()
-	sink.Emit(event.PhaseChanged{Phase: event.PhaseSave})
-	if err := WriteResult(o.Dir, res); err != nil {
+	if err := save(ctx, o.Dir, res, sink); err != nil {
 		return nil, err
 	}
-	removeStale(filepath.Join(o.Dir, FramesDir), "golden_frame_", keep)
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseDone})
 	return res, nil
 }
@@ -143,11 +153,11 @@ type Pick struct {
 
 // extract decodes the picked frames, saves them as PNGs under dir/frames and
 // fills the golden frame fields of res. It returns the decoded frames (BGR,
-// upright), which the caller closes, and the names of the files written.
-func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (images []gocv.Mat, keep map[string]bool, err error) {
+// upright), which the caller closes.
+func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (images []gocv.Mat, err error) {
 	r, err := video.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	defer r.Close()
 	// Identify frames by their timestamps, as the analysis saw them.
@@ -159,19 +169,18 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 	res.GoldenFrames = []string{}
 	res.FrameTimestamps = []float64{}
 	res.GoldenFrameDetails = []GoldenFrame{}
-	keep = map[string]bool{}
 	// Decode in frame order with one reader (picks are sorted, so it mostly
 	// reads forward), then encode the PNGs in parallel.
 	for _, p := range picks {
 		if err := ctx.Err(); err != nil {
 			closeAll(images)
-			return nil, nil, err
+			return nil, err
 		}
 		m := gocv.NewMat()
 		if _, err := r.Frame(p.Frame, &m); err != nil {
 			m.Close()
 			closeAll(images)
-			return nil, nil, fmt.Errorf("decode golden frame %d: %w", p.Frame, err)
+			return nil, fmt.Errorf("decode golden frame %d: %w", p.Frame, err)
 		}
 		images = append(images, m)
 	}
@@ -181,7 +190,6 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 	sem := make(chan struct{}, runtime.NumCPU())
 	for i, p := range picks {
 		name := GoldenFrameName(i+1, p.Frame)
-		keep[name] = true
 		rels[i] = filepath.ToSlash(filepath.Join(FramesDir, name))
 		wg.Add(1)
 		go func() {
@@ -194,7 +202,7 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		closeAll(images)
-		return nil, nil, err
+		return nil, err
 	}
 	for i, p := range picks {
 		fr := byFrame[p.Frame]
@@ -205,18 +213,7 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 			Relaxed: p.Relaxed, Manual: p.Manual, Pose: p.Pose, Rank: p.Rank, File: rels[i],
 		})
 	}
-	return images, keep, nil
-}
-
-// removeStale deletes files in dir whose names start with prefix and are
-// not in keep: golden frames of an earlier selection.
-func removeStale(dir, prefix string, keep map[string]bool) {
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), prefix) && !keep[e.Name()] {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
+	return images, nil
 }
 
 func closeAll(ms []gocv.Mat) {

@@ -95,6 +95,19 @@ func TestRunWritesScanFolder(t *testing.T) {
 			t.Fatalf("temp file left: %s", f)
 		}
 	}
+	// Every file the analysis wrote is referenced by result.json (so the
+	// upload sends it and RemoveStale knows it), and lies where
+	// RemoveStale may clean it up.
+	want := append(Files(res), ResultFile)
+	sort.Strings(want)
+	if got := files(t, dir); !reflect.DeepEqual(got, want) {
+		t.Fatalf("folder holds\n%v\nresult references\n%v", got, want)
+	}
+	for _, f := range Files(res) {
+		if !IsManaged(f) {
+			t.Errorf("%s is not in a folder RemoveStale manages", f)
+		}
+	}
 
 	// result.json holds the documented keys.
 	data, err := os.ReadFile(filepath.Join(dir, ResultFile))
@@ -141,8 +154,9 @@ func TestRunWritesScanFolder(t *testing.T) {
 	if !reflect.DeepEqual(again, data) {
 		t.Fatal("refused run changed result.json")
 	}
-	// With Force it replaces the analysis; fewer picks leave no stale frames.
-	res2, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", Force: true,
+	// With Force it replaces the analysis; fewer picks leave no stale
+	// golden, glint or rectified frames.
+	res2, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-1", Force: true, Glint: true,
 		Analysis: analysis.Options{Count: 3}})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +164,14 @@ func TestRunWritesScanFolder(t *testing.T) {
 	pngs, _ := filepath.Glob(filepath.Join(dir, "frames", "*.png"))
 	if len(pngs) != 3 || len(res2.GoldenFrames) != 3 {
 		t.Fatalf("after --force with 3 picks: %d PNGs, %d golden frames", len(pngs), len(res2.GoldenFrames))
+	}
+	want = append(Files(res2), ResultFile)
+	sort.Strings(want)
+	if got := files(t, dir); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after --force with 3 picks the folder holds\n%v\nresult references\n%v", got, want)
+	}
+	if g, _ := filepath.Glob(filepath.Join(dir, "glint", "*.png")); len(g) != 3 {
+		t.Fatalf("%d glint frames after --force with 3 picks", len(g))
 	}
 }
 
@@ -281,5 +303,45 @@ func TestAnalysisFramesPerPose(t *testing.T) {
 		if !strings.Contains(string(data), key) {
 			t.Errorf("result.json lacks %s", key)
 		}
+	}
+}
+
+// TestRechoose re-selects a scan's golden frames with other settings from
+// its measured frames: no frame is measured again, the new picks follow
+// the settings and are saved, and the golden frame files follow them.
+func TestRechoose(t *testing.T) {
+	src, truth := sample(t)
+	dir := filepath.Join(t.TempDir(), "scan-r")
+	if _, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "scan-r", ItemType: "comic"}); err != nil {
+		t.Fatal(err)
+	}
+	_, readsBefore := video.Counts()
+	res, err := Rechoose(context.Background(), dir, RechooseOptions{Count: 3, MinGap: 20, Policy: analysis.PolicySeed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, readsAfter := video.Counts()
+	// Extracting 3 golden frames decodes 3 frames (plus none for metrics).
+	if n := readsAfter - readsBefore; n != 3 {
+		t.Errorf("rechoose decoded %d frames, want only the 3 golden frames", n)
+	}
+	if len(res.GoldenFrames) != 3 || res.Settings.Count != 3 || res.Settings.MinGap != 20 || res.Settings.Policy != "seed" {
+		t.Fatalf("rechoose: %d golden frames, settings %+v", len(res.GoldenFrames), res.Settings)
+	}
+	for i, g := range res.GoldenFrameDetails {
+		if !truth.Frames[g.Frame].Hold {
+			t.Errorf("pick %d (frame %d) is not in a hold", i, g.Frame)
+		}
+		if i > 0 && g.Frame-res.GoldenFrameDetails[i-1].Frame < 20 {
+			t.Errorf("picks %d and %d closer than the gap", res.GoldenFrameDetails[i-1].Frame, g.Frame)
+		}
+	}
+	back, err := ReadResult(dir)
+	if err != nil || len(back.GoldenFrames) != 3 {
+		t.Fatalf("saved result: %v, %d golden frames", err, len(back.GoldenFrames))
+	}
+	pngs, _ := filepath.Glob(filepath.Join(dir, FramesDir, "*.png"))
+	if len(pngs) != 3 {
+		t.Errorf("%d golden frame files, want 3", len(pngs))
 	}
 }

@@ -40,7 +40,7 @@ func Corpus() []CorpusEntry { return CorpusAt(320, 240) }
 //	card-75-damaged    card at 75 %, crease + blunted top-left corner
 //	portrait-rot90     portrait comic filmed sideways: rotation 90 metadata, crease + dent
 //	portrait-rot270    portrait card, rotation 270 metadata, crease + dent
-//	hevc               HEVC (libx265, B-frames) comic with a frame code
+//	hevc               HEVC (libx265, B-frames, phone-like CRF 26) comic with a frame code
 //	few-stills         two short holds among slow sweeps and focus hunts (relaxed picks), .mkv
 //	no-still           no still frame at all: only sweeps and focus hunts
 //	busy-clean         busiest comic cover (halftone everywhere, barcode), clean, 75 %
@@ -139,8 +139,8 @@ func CorpusAt(w, h int) []CorpusEntry {
 	add("portrait-rot270", "portrait phone video with rotation 270 metadata; card at 60 % with crease and dent", std(s, 5, 12, 0.014))
 
 	s = base(Comic, 25, 0.6)
-	s.Codec, s.FrameCode, s.Noise = CodecHEVC, true, 1.5
-	add("hevc", "HEVC (libx265) with B-frames and reordering; frame code for identity", std(s, 5, 12, 0.014))
+	s.Codec, s.CRF, s.FrameCode, s.Noise, s.ShotNoise = CodecHEVC, 26, true, 1.5, 0.3
+	add("hevc", "HEVC (libx265, CRF 26 like a phone: blotchy compression artifacts) with B-frames and reordering; frame code for identity", std(s, 5, 12, 0.014))
 
 	s = base(Card, 26, 0.5)
 	{

@@ -95,7 +95,6 @@ func gaussKernel(sigma float64) []float64 {
 
 // photometric applies picture i's gain and sensor noise to the BGR pixels.
 func photometric(s Scene, i int, po []byte, gain [3]float64) {
-	n := len(po) / 3
 	g := [3]float32{float32(gain[0]), float32(gain[1]), float32(gain[2])}
 	if !s.phoneNoise() {
 		// Gain, then independent Gaussian noise per channel (the Noise
@@ -106,7 +105,7 @@ func photometric(s Scene, i int, po []byte, gain [3]float64) {
 			fillNormal(s.Seed, streamNoise+uint64(i), nz)
 		}
 		sig := float32(s.Noise)
-		for j := range n {
+		for j := range len(po) / 3 {
 			for c := range 3 {
 				v := float32(po[3*j+c]) * g[c]
 				if nz != nil {
@@ -119,32 +118,32 @@ func photometric(s Scene, i int, po []byte, gain [3]float64) {
 	}
 	w, h := s.Width, s.Height
 	luma := grainField(s.Seed, streamNoise+uint64(i), w, h, 1, s.Grain)
-	_ = n
 	// Chroma noise at half resolution (as 4:2:0 chroma is), each sample
 	// shared by a 2×2 block.
 	cw, ch := (w+1)/2, (h+1)/2
 	chroma := grainField(s.Seed, streamNoiseChroma+uint64(i), cw, ch, 3, s.Grain/2)
-	// sigma by (integer) level: √(read² + shot²·level).
-	var sigma [256]float32
-	for l := range sigma {
-		sigma[l] = float32(math.Sqrt(s.Noise*s.Noise + s.ShotNoise*s.ShotNoise*float64(l)))
+	// Per channel and input value: the gained level and the noise sigma
+	// √(read² + shot²·level) at it.
+	var lv, sg [3][256]float32
+	for c := range 3 {
+		for v := range 256 {
+			l := float32(v) * g[c]
+			lv[c][v] = l
+			sg[c][v] = float32(math.Sqrt(s.Noise*s.Noise + s.ShotNoise*s.ShotNoise*math.Min(255, float64(l))))
+		}
 	}
 	const shared, own = 0.8944272, 0.4472136 // √0.8, √0.2
 	for y := range h {
 		crow := chroma[3*(y/2)*cw:]
+		row := po[3*y*w : 3*(y+1)*w]
+		lrow := luma[y*w : (y+1)*w]
 		for x := range w {
-			j := y*w + x
-			nl := luma[j] * shared
+			nl := lrow[x] * shared
 			cj := 3 * (x / 2)
-			for c := range 3 {
-				v := float32(po[3*j+c]) * g[c]
-				lv := int(v + 0.5)
-				if lv > 255 {
-					lv = 255
-				}
-				v += (nl + crow[cj+c]*own) * sigma[lv]
-				po[3*j+c] = clamp8f(v)
-			}
+			p := row[3*x : 3*x+3]
+			p[0] = clamp8f(lv[0][p[0]] + (nl+crow[cj]*own)*sg[0][p[0]])
+			p[1] = clamp8f(lv[1][p[1]] + (nl+crow[cj+1]*own)*sg[1][p[1]])
+			p[2] = clamp8f(lv[2][p[2]] + (nl+crow[cj+2]*own)*sg[2][p[2]])
 		}
 	}
 }

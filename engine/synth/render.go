@@ -10,8 +10,10 @@ import (
 	"gocv.io/x/gocv"
 )
 
-// Render returns upright frame i of the scene as a new BGR CV_8UC3 Mat of
-// Width×Height; the caller closes it. It is a pure function of (s, i) and
+// Render returns upright frame i of the scene (the i-th frame of the written
+// file in presentation order; a duplicated frame renders like the frame
+// before it) as a new BGR CV_8UC3 Mat of Width×Height; the caller closes
+// it. It is a pure function of (s, i) and
 // safe for concurrent use. It panics if the scene is invalid or i is out of
 // range (0 ≤ i < NumFrames), which are programming errors.
 func Render(s Scene, i int) gocv.Mat {
@@ -290,15 +292,23 @@ func paddedItem(s Scene, i int) gocv.Mat {
 	for y := range ph {
 		sy := min(max(y-itemPad, 0), tex.h-1)
 		in := y >= itemPad && y < itemPad+tex.h
-		for x := range pw {
-			sx := min(max(x-itemPad, 0), tex.w-1)
-			j, k := 4*(y*pw+x), 3*(sy*tex.w+sx)
-			p[j], p[j+1], p[j+2] = tex.pix[k], tex.pix[k+1], tex.pix[k+2]
-			if in && x >= itemPad && x < itemPad+tex.w {
-				p[j+3] = alpha.pix[sy*tex.w+sx]
+		row := p[4*y*pw : 4*(y+1)*pw]
+		src := tex.pix[3*sy*tex.w : 3*(sy+1)*tex.w]
+		arow := alpha.pix[sy*tex.w : (sy+1)*tex.w]
+		for x := range tex.w {
+			d := row[4*(x+itemPad) : 4*(x+itemPad)+4]
+			d[0], d[1], d[2] = src[3*x], src[3*x+1], src[3*x+2]
+			if in {
+				d[3] = arow[x]
 			} else {
-				p[j+3] = 0
+				d[3] = 0
 			}
+		}
+		for x := range itemPad { // replicated colour, transparent
+			l, r := row[4*x:4*x+4], row[4*(pw-1-x):4*(pw-x)]
+			l[0], l[1], l[2], l[3] = src[0], src[1], src[2], 0
+			k := 3 * (tex.w - 1)
+			r[0], r[1], r[2], r[3] = src[k], src[k+1], src[k+2], 0
 		}
 	}
 	return m

@@ -21,6 +21,28 @@
 // reacts to it: the side facing the glint brightens, the other side darkens
 // and the fold line lights up where the glint crosses it.
 //
+// Real phones on real desks are hostile, and the scene can be too (all off
+// by default): a dark low-texture play-mat (Background), phone sensor noise
+// (read noise plus signal-dependent shot noise, luma and half-resolution
+// chroma, new every frame, optionally with 1–2 px grain: Noise, ShotNoise,
+// Grain), low light (Exposure), mains flicker and white-balance/exposure
+// drift (Flicker, FlickerHz, WBDrift), a strong saturating glint that sweeps
+// across the item while the camera is still (GlintStrength, GlintSize,
+// GlintPasses), phone variable frame rate with dropped and duplicated frames
+// (VFRPattern), HEVC (Codec), rotation metadata and portrait frames, items
+// filling 25–90 % of the frame height, a card's printed border of known
+// widths (CardBorder), the busiest comic cover (Busy) and a burnt-in picture
+// number (FrameCode, ReadFrameCode). Corpus and CorpusAt name a set of such
+// scenes for the tests of the other packages (see synthtest.Corpus), and
+// gencorpus writes them with their truth as JSON.
+//
+// Truth: TruthOf gives every frame of the written file in presentation
+// order (the n-th frame a sequential decoder returns): its time, the picture
+// it shows (Source; a duplicate shows the previous one), its still pose
+// (Pose: the index in Truth.Holds, -1 outside holds; each hold is one camera
+// pose under a different light angle), Sharp, Blur, MotionBlur, Motion, the
+// photometric Gain, corners, crease, dent and glint positions.
+//
 // Everything is a pure function of the Scene: Render(s, i) always returns the
 // same pixels for frame i, Write always produces a byte-identical file, and a
 // scene with defects differs from the same scene without them only where the
@@ -180,6 +202,11 @@ type Scene struct {
 	Rotation int
 
 	Codec Codec // "" → CodecH264
+	// CRF is the lossy codecs' constant rate factor (0 → 14 for H.264, 18
+	// for HEVC: visually near-lossless). Phones compress harder (about 23–28),
+	// which smears noise into blotches and blocks. 0..51; ignored by
+	// CodecLossless.
+	CRF int
 
 	// VFR writes a variable-frame-rate file: frame n is stamped at
 	// (n + 0.3·(n mod 2))/FPS seconds instead of n/FPS. The frame timestamps
@@ -289,7 +316,9 @@ func DefaultScene(item Item, w, h int) Scene {
 	}
 }
 
-// NumFrames returns the number of frames of the scene.
+// NumFrames returns the number of frames of the scene: the frames of the
+// written file, with duplicates (VFRPattern) counted, as they replace a
+// picture.
 func (s Scene) NumFrames() int {
 	n := 0
 	for _, p := range s.Phases {
@@ -323,6 +352,8 @@ func (s Scene) Validate() error {
 		return bad("unknown codec %q", s.Codec)
 	case s.Noise < 0 || s.Noise > 50:
 		return bad("noise %v out of range [0, 50]", s.Noise)
+	case s.CRF < 0 || s.CRF > 51:
+		return bad("crf %d out of range [0, 51]", s.CRF)
 	case s.ShotNoise < 0 || s.ShotNoise > 5:
 		return bad("shot noise %v out of range [0, 5]", s.ShotNoise)
 	case s.Grain < 0 || s.Grain > 3:

@@ -122,7 +122,7 @@ func ffmpegArgs(s Scene, t *Truth, format, out string) []string {
 	args := []string{"-hide_banner", "-loglevel", "error", "-y",
 		"-f", "rawvideo", "-pix_fmt", "bgr24",
 		"-video_size", fmt.Sprintf("%dx%d", t.StoredWidth, t.StoredHeight),
-		"-framerate", fps, "-i", "pipe:0"}
+		"-framerate", fps, "-i", "pipe:0", "-sws_flags", "bicubic+accurate_rnd+full_chroma_int+bitexact"}
 	if s.VFR {
 		// Frame n at (n + 0.3·(n mod 2))/FPS; 0.15·(1−cos πN) is 0.3 for
 		// odd N and 0 for even N (no commas, which filtergraphs would split).
@@ -135,17 +135,23 @@ func ffmpegArgs(s Scene, t *Truth, format, out string) []string {
 			"-vf", "settb=1/90000,setpts="+ticksExpr(s.timeline()),
 			"-fps_mode", "vfr", "-enc_time_base", "1/90000", "-video_track_timescale", "90000")
 	}
+	crf := func(def int) string {
+		if s.CRF > 0 {
+			return strconv.Itoa(s.CRF)
+		}
+		return strconv.Itoa(def)
+	}
 	switch s.Codec {
 	case CodecLossless:
 		args = append(args, "-c:v", "libx264rgb", "-preset", "veryfast", "-qp", "0", "-pix_fmt", "bgr24")
 	case CodecHEVC:
-		args = append(args, "-c:v", "libx265", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+		args = append(args, "-c:v", "libx265", "-preset", "veryfast", "-crf", crf(18), "-pix_fmt", "yuv420p",
 			"-x265-params", "log-level=error:pools=none:frame-threads=1")
 		if format != "matroska" {
 			args = append(args, "-tag:v", "hvc1")
 		}
 	default:
-		args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-crf", "14", "-pix_fmt", "yuv420p")
+		args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-crf", crf(14), "-pix_fmt", "yuv420p")
 	}
 	args = append(args, "-threads", "1",
 		"-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact")

@@ -36,8 +36,9 @@ const DefaultBucket = "analysis-images"
 
 // Defaults applied by Config.withDefaults.
 const (
-	DefaultTimeout        = 2 * time.Minute // per request
-	DefaultAttempts       = 4               // per object
+	DefaultTimeout        = 2 * time.Minute // idle: no bytes moving for this long
+	DefaultLinkExpiry     = 7 * 24 * time.Hour
+	DefaultAttempts       = 4 // per object
 	DefaultBackoff        = 500 * time.Millisecond
 	DefaultMaxObjectBytes = 50 << 20 // Supabase's default upload limit
 	DefaultWorkers        = 3
@@ -50,7 +51,17 @@ type Config struct {
 	Key      string // service or anon key (a JWT); never printed
 	Bucket   string // default DefaultBucket
 	JobTable bool   // also upsert the analysis_jobs row
-	Timeout  time.Duration
+	// Timeout is an idle timeout: a request is given up (and retried) when
+	// no bytes have moved for this long, so a slow but moving transfer of
+	// a large file finishes.
+	Timeout time.Duration
+	// Deadline, if set, bounds the whole upload.
+	Deadline time.Duration
+	// Force sends every object again, whatever upload.json and the server
+	// say.
+	Force bool
+	// LinkExpiry is how long signed URLs (private bucket) stay valid.
+	LinkExpiry time.Duration
 
 	Attempts       int           // tries per request, including the first
 	Backoff        time.Duration // first retry delay, doubled each retry
@@ -73,8 +84,8 @@ func (c Config) String() string {
 	if c.Key != "" {
 		key = redacted
 	}
-	return fmt.Sprintf("upload.Config{URL:%q Bucket:%q JobTable:%v Timeout:%v Key:%s KeySource:%q}",
-		c.URL, c.Bucket, c.JobTable, c.Timeout, key, c.KeySource)
+	return fmt.Sprintf("upload.Config{URL:%q Bucket:%q JobTable:%v Timeout:%v Deadline:%v Force:%v Key:%s KeySource:%q}",
+		c.URL, c.Bucket, c.JobTable, c.Timeout, c.Deadline, c.Force, key, c.KeySource)
 }
 
 // GoString is String: %#v must not reveal the key either.
@@ -120,6 +131,9 @@ func (c Config) check(requireKey bool) (Config, error) {
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.LinkExpiry <= 0 {
+		c.LinkExpiry = DefaultLinkExpiry
+	}
 	if c.Attempts <= 0 {
 		c.Attempts = DefaultAttempts
 	}
@@ -160,7 +174,8 @@ type Settings struct {
 	URL      string `json:"url,omitempty"`
 	Bucket   string `json:"bucket,omitempty"`
 	JobTable bool   `json:"jobTable,omitempty"`
-	// TimeoutSeconds bounds each upload request (0: default).
+	// TimeoutSeconds is the idle timeout of upload requests: no bytes
+	// moving for this long (0: default).
 	TimeoutSeconds float64 `json:"timeoutSeconds,omitempty"`
 	// Library is the scan library root ("" for the default).
 	Library string `json:"library,omitempty"`

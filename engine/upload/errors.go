@@ -1,7 +1,6 @@
 package upload
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -26,7 +25,8 @@ var (
 	ErrServer = errors.New("Supabase server error")
 	// ErrNetwork: the server could not be reached or the connection broke.
 	ErrNetwork = errors.New("network error")
-	// ErrTimeout: a request got no answer within Config.Timeout.
+	// ErrTimeout: a request stalled (no answer and no bytes moving for
+	// Config.Timeout), or the upload passed Config.Deadline.
 	ErrTimeout = errors.New("timed out")
 	// ErrRejected: any other refusal (bad request, MIME type not allowed…).
 	ErrRejected = errors.New("rejected by Supabase")
@@ -107,9 +107,9 @@ func storageStatus(msg string) int {
 
 // classify turns the outcome of one request into an *Error (nil on
 // success). status is the HTTP status seen (0 if no response), serverMsg
-// the server's message if any, err the transport or client error, ctx the
-// request's context (to tell a timeout from the caller cancelling).
-func (u *uploader) classify(op string, target targetKind, ctx context.Context, status int, serverMsg string, err error) *Error {
+// the server's message if any, err the transport or client error, stalled
+// whether the idle timeout cut the request.
+func (u *uploader) classify(op string, target targetKind, stalled bool, status int, serverMsg string, err error) *Error {
 	e := &Error{Op: op, Status: status}
 	detail := u.redact(strings.TrimSpace(serverMsg))
 	withDetail := func(s string) string {
@@ -121,9 +121,9 @@ func (u *uploader) classify(op string, target targetKind, ctx context.Context, s
 	switch {
 	case status == 0 && err != nil:
 		switch {
-		case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded || isTimeout(err):
+		case stalled || isTimeout(err):
 			e.Kind = ErrTimeout
-			e.Msg = fmt.Sprintf("no answer from %s within %v", u.cfg.URL, u.cfg.Timeout)
+			e.Msg = fmt.Sprintf("no answer from %s and no bytes moving for %v (the idle timeout)", u.cfg.URL, u.cfg.Timeout)
 		default:
 			e.Kind = ErrNetwork
 			e.Msg = fmt.Sprintf("cannot reach %s: %s", u.cfg.URL, u.redact(netDetail(err)))

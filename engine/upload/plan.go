@@ -11,12 +11,10 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/dustin/go-humanize"
 
-	"gradevault/engine/glint"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 )
@@ -34,9 +32,10 @@ type Object struct {
 	Size        int64
 	SHA256      string
 	ContentType string
-	URL         string // public URL
-	// Uploaded reports that the bucket already holds this exact content
-	// (same size and SHA-256, recorded in upload.json): it will be skipped.
+	URL         string // public URL (Upload's report has the signed one for a private bucket)
+	// Uploaded reports that upload.json records this exact content (same
+	// size and SHA-256) as uploaded to this bucket. Upload still checks
+	// that the server holds it before skipping it.
 	Uploaded bool
 
 	generated bool // the uploaded result.json, built in memory
@@ -44,19 +43,21 @@ type Object struct {
 
 // plan is everything Upload needs to know before sending anything.
 type plan struct {
-	cfg        Config
-	dir        string
-	scanID     string
-	objects    []Object // files, then result.json last
-	resultJSON []byte   // the uploaded result.json (URLs instead of paths)
-	golden     []string // golden frame URLs
-	state      *library.UploadState
+	cfg    Config
+	dir    string
+	scanID string
+	files  []Object // every file result.json references, in scan.Files order
+	result *scan.Result
+	state  *library.UploadState
+	// sameTarget: upload.json describes this project and bucket.
+	sameTarget bool
 }
 
 // Plan lists what Upload would send for the scan in scanDir, result.json
-// last, with the bytes still to send (objects already uploaded with the same
-// content are marked Uploaded and not counted). It needs the project URL,
-// since the URLs are part of the uploaded result.json, but not the key.
+// last, with the bytes still to send by upload.json's record (objects
+// recorded as uploaded with the same content are marked Uploaded and not
+// counted; Upload verifies them with the server). It needs the project
+// URL, since the URLs are part of the uploaded result.json, but not the key.
 func Plan(scanDir string, cfg Config) ([]Object, int64, error) {
 	cfg, err := cfg.check(false)
 	if err != nil {
@@ -66,17 +67,22 @@ func Plan(scanDir string, cfg Config) ([]Object, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return p.objects, p.pending(), nil
-}
-
-func (p *plan) pending() int64 {
-	var n int64
-	for _, o := range p.objects {
+	urls := map[string]string{}
+	for _, o := range p.files {
+		urls[o.File] = o.URL
+	}
+	ro, _, err := p.resultObject(urls)
+	if err != nil {
+		return nil, 0, err
+	}
+	objs := append(append([]Object(nil), p.files...), ro)
+	var pending int64
+	for _, o := range objs {
 		if !o.Uploaded {
-			n += o.Size
+			pending += o.Size
 		}
 	}
-	return n
+	return objs, pending, nil
 }
 
 var objectNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`)
@@ -89,10 +95,14 @@ func contentType(name string) string {
 		return "image/jpeg"
 	case ".json":
 		return TypeJSON
+	case ".pdf":
+		return "application/pdf"
 	}
 	return "application/octet-stream"
 }
 
+// makePlan reads the scan and describes every file its result references
+// (scan.Files: the one list of a scan's files).
 func makePlan(dir string, cfg Config) (*plan, error) {
 	s, err := library.Open(dir)
 	if err != nil {
@@ -102,92 +112,25 @@ func makePlan(dir string, cfg Config) (*plan, error) {
 	if err := library.ValidScanID(id); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrScan, err)
 	}
-	p := &plan{cfg: cfg, dir: dir, scanID: id, state: s.Upload}
+	p := &plan{cfg: cfg, dir: dir, scanID: id, result: s.Result, state: s.Upload}
 	// Objects recorded for another project or bucket are not in this one.
-	sameTarget := s.Upload.ProjectURL == cfg.URL && s.Upload.Bucket == cfg.Bucket
-
-	r := s.Result
-	seen := map[string]bool{}
-	urls := map[string]string{} // relative path -> public URL
-	add := func(rel string, optional bool) error {
-		if rel == "" || seen[rel] {
-			return nil
-		}
+	p.sameTarget = s.Upload.ProjectURL == cfg.URL && s.Upload.Bucket == cfg.Bucket
+	for _, rel := range scan.Files(s.Result) {
 		o, err := p.object(rel)
-		if optional && errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
 		if err != nil {
-			return err
-		}
-		seen[rel] = true
-		urls[rel] = o.URL
-		if prev, ok := s.Upload.Objects[o.Path]; ok && sameTarget && prev.State == library.StateUploaded &&
-			prev.Size == o.Size && prev.SHA256 == o.SHA256 {
-			o.Uploaded = true
-		}
-		p.objects = append(p.objects, o)
-		return nil
-	}
-	type ref struct {
-		rel      string
-		optional bool
-	}
-	var refs []ref
-	required := func(rels ...string) {
-		for _, r := range rels {
-			refs = append(refs, ref{r, false})
-		}
-	}
-	required(r.GoldenFrames...)
-	for _, g := range r.GoldenFrameDetails {
-		required(g.File)
-	}
-	if g := r.Report; g != nil {
-		required(g.DefectMask, g.VarianceHeatmap, g.DefectOverlay)
-		for _, region := range sortedRegions(g.RegionCrops) {
-			crop := g.RegionCrops[region]
-			required(crop)
-			// The overlays are not referenced by result.json but sit next
-			// to their crop: crops/{region}_overlay.png. Sent if present.
-			if ext := path.Ext(crop); ext != "" {
-				refs = append(refs, ref{strings.TrimSuffix(crop, ext) + "_overlay" + ext, true})
-			}
-		}
-		required(g.GlintFrames...)
-		required(g.RectifiedFrames...)
-	}
-	for _, rf := range refs {
-		if err := add(rf.rel, rf.optional); err != nil {
 			return nil, err
 		}
+		o.Uploaded = p.recorded(o)
+		p.files = append(p.files, o)
 	}
-
-	// The uploaded result.json: a copy whose file references are URLs.
-	up, err := uploadedResult(r, urls)
-	if err != nil {
-		return nil, err
-	}
-	p.resultJSON = up
-	for _, f := range r.GoldenFrames {
-		p.golden = append(p.golden, urls[f])
-	}
-	sum := sha256.Sum256(up)
-	ro := Object{
-		Path:        id + "/" + scan.ResultFile,
-		File:        scan.ResultFile,
-		Size:        int64(len(up)),
-		SHA256:      hex.EncodeToString(sum[:]),
-		ContentType: TypeJSON,
-		URL:         cfg.PublicURL(id + "/" + scan.ResultFile),
-		generated:   true,
-	}
-	if prev, ok := s.Upload.Objects[ro.Path]; ok && sameTarget && prev.State == library.StateUploaded &&
-		prev.Size == ro.Size && prev.SHA256 == ro.SHA256 {
-		ro.Uploaded = true
-	}
-	p.objects = append(p.objects, ro)
 	return p, nil
+}
+
+// recorded reports whether upload.json records o, with this content, as
+// uploaded to this project and bucket.
+func (p *plan) recorded(o Object) bool {
+	prev, ok := p.state.Objects[o.Path]
+	return ok && p.sameTarget && prev.State == library.StateUploaded && prev.Size == o.Size && prev.SHA256 == o.SHA256
 }
 
 // object checks one referenced file and describes it.
@@ -227,30 +170,34 @@ func (p *plan) object(rel string) (Object, error) {
 	}, nil
 }
 
-// sortedRegions lists the crop regions in report order, then any others.
-func sortedRegions(crops map[string]string) []string {
-	var out []string
-	known := map[string]bool{}
-	for _, r := range glint.RegionNames {
-		known[r] = true
-		if _, ok := crops[r]; ok {
-			out = append(out, r)
-		}
+// resultObject builds the uploaded result.json with urls (relative file
+// path -> URL) in place of the file references, and describes it.
+func (p *plan) resultObject(urls map[string]string) (Object, []byte, error) {
+	data, err := uploadedResult(p.dir, p.result, urls)
+	if err != nil {
+		return Object{}, nil, err
 	}
-	var extra []string
-	for r := range crops {
-		if !known[r] {
-			extra = append(extra, r)
-		}
+	sum := sha256.Sum256(data)
+	o := Object{
+		Path:        p.scanID + "/" + scan.ResultFile,
+		File:        scan.ResultFile,
+		Size:        int64(len(data)),
+		SHA256:      hex.EncodeToString(sum[:]),
+		ContentType: TypeJSON,
+		URL:         p.cfg.PublicURL(p.scanID + "/" + scan.ResultFile),
+		generated:   true,
 	}
-	sort.Strings(extra)
-	return append(out, extra...)
+	o.Uploaded = p.recorded(o)
+	return o, data, nil
 }
 
 // uploadedResult returns the result.json to upload: the local result with
-// every uploaded file reference replaced by its public URL and the local
-// video path reduced to its file name (it would reveal the user's folders).
-func uploadedResult(local *scan.Result, urls map[string]string) ([]byte, error) {
+// every file reference (scan.RewriteFiles: the same fields scan.Files
+// lists) replaced by its URL, and the local video path reduced to its file
+// name (it would reveal the user's folders). As a last guard it refuses to
+// produce a document in which any string still names a file of the scan
+// folder.
+func uploadedResult(dir string, local *scan.Result, urls map[string]string) ([]byte, error) {
 	// Deep copy through JSON so the caller's result is left alone.
 	data, err := json.Marshal(local)
 	if err != nil {
@@ -260,30 +207,17 @@ func uploadedResult(local *scan.Result, urls map[string]string) ([]byte, error) 
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, err
 	}
-	toURL := func(s string) string {
-		if u, ok := urls[s]; ok {
-			return u
+	var missing []string
+	scan.RewriteFiles(&r, func(rel string) string {
+		u, ok := urls[rel]
+		if !ok {
+			missing = append(missing, rel)
+			return rel
 		}
-		return s
-	}
-	each := func(list []string) {
-		for i := range list {
-			list[i] = toURL(list[i])
-		}
-	}
-	each(r.GoldenFrames)
-	for i := range r.GoldenFrameDetails {
-		r.GoldenFrameDetails[i].File = toURL(r.GoldenFrameDetails[i].File)
-	}
-	if g := r.Report; g != nil {
-		g.DefectMask = toURL(g.DefectMask)
-		g.VarianceHeatmap = toURL(g.VarianceHeatmap)
-		g.DefectOverlay = toURL(g.DefectOverlay)
-		for k, v := range g.RegionCrops {
-			g.RegionCrops[k] = toURL(v)
-		}
-		each(g.GlintFrames)
-		each(g.RectifiedFrames)
+		return u
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: no URL for %s", ErrScan, strings.Join(missing, ", "))
 	}
 	if r.Video.Path != "" {
 		r.Video.Path = filepath.Base(r.Video.Path)
@@ -292,5 +226,39 @@ func uploadedResult(local *scan.Result, urls map[string]string) ([]byte, error) 
 	if err != nil {
 		return nil, err
 	}
+	if rel := localReference(dir, out); rel != "" {
+		return nil, fmt.Errorf("%w: the uploaded result.json would still name the local file %s", ErrScan, rel)
+	}
 	return append(out, '\n'), nil
+}
+
+// localReference returns a string of the JSON document doc that names an
+// analysis file of the scan folder in dir (scan.IsManaged), or "".
+func localReference(dir string, doc []byte) string {
+	var v any
+	if json.Unmarshal(doc, &v) != nil {
+		return ""
+	}
+	var found string
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for _, x := range t {
+				walk(x)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x)
+			}
+		case string:
+			if found == "" && objectNamePattern.MatchString(t) && scan.IsManaged(t) && filepath.IsLocal(filepath.FromSlash(t)) {
+				if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(t))); err == nil && st.Mode().IsRegular() {
+					found = t
+				}
+			}
+		}
+	}
+	walk(v)
+	return found
 }

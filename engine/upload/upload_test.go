@@ -19,7 +19,7 @@ import (
 	"gradevault/engine/glint"
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
-	"gradevault/engine/upload/fakestorage"
+	"gradevault/internal/fakestorage"
 )
 
 // testConfig points at srv with short timeouts and no real backoff. The URL
@@ -49,6 +49,30 @@ func expectedFiles(withGlint bool) []string {
 		}
 	}
 	return files
+}
+
+// uploadPaths lists, in order, the object paths (without the scan ID) of
+// the upload requests srv saw for scanID.
+func uploadPaths(srv *fakestorage.Server, scanID string) []string {
+	var out []string
+	for _, r := range srv.Requests() {
+		if p, ok := strings.CutPrefix(r.Path, "/storage/v1/object/analysis-images/"+scanID+"/"); ok && r.Method == http.MethodPost {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// onlyChecks reports whether every request srv saw is a bucket read or a
+// listing (what Upload does before deciding nothing needs sending).
+func onlyChecks(t *testing.T, srv *fakestorage.Server) {
+	t.Helper()
+	for _, r := range srv.Requests() {
+		if !(r.Method == http.MethodGet && strings.HasPrefix(r.Path, "/storage/v1/bucket/")) &&
+			!(r.Method == http.MethodPost && strings.HasPrefix(r.Path, "/storage/v1/object/list/")) {
+			t.Errorf("unexpected request %s %s", r.Method, r.Path)
+		}
+	}
 }
 
 type recorder struct {
@@ -122,7 +146,17 @@ func TestUploadFull(t *testing.T) {
 			}
 
 			// Every upload request carried full, non-leaked options.
-			reqs := srv.Requests()
+			var reqs []fakestorage.Request
+			for _, r := range srv.Requests() {
+				if !r.HasAPIKey || !r.HasBearer || r.ContentTypes != 1 {
+					t.Errorf("request %+v: want one Content-Type, apikey, bearer", r)
+				}
+				if strings.HasPrefix(r.Path, "/storage/v1/object/analysis-images/") {
+					reqs = append(reqs, r)
+				} else if r.Upsert != "" {
+					t.Errorf("x-upsert leaked into %s %s", r.Method, r.Path)
+				}
+			}
 			for _, r := range reqs {
 				if r.ContentTypes != 1 || r.Upsert != "true" || !r.HasAPIKey || !r.HasBearer || r.ContentLength <= 0 {
 					t.Errorf("request %+v: want one Content-Type, x-upsert true, apikey, bearer, Content-Length", r)
@@ -150,6 +184,12 @@ func TestUploadFull(t *testing.T) {
 				urls = append(urls, up.DefectMask, up.VarianceHeatmap, up.DefectOverlay)
 				for _, u := range up.RegionCrops {
 					urls = append(urls, u)
+				}
+				for _, u := range up.RegionOverlays {
+					urls = append(urls, u)
+				}
+				if len(up.RegionOverlays) != 6 {
+					t.Errorf("uploaded result has %d region overlays", len(up.RegionOverlays))
 				}
 				urls = append(urls, up.GlintFrames...)
 				urls = append(urls, up.RectifiedFrames...)
@@ -193,14 +233,45 @@ func TestUploadFull(t *testing.T) {
 				t.Fatalf("upload.json = %+v, %v", st, err)
 			}
 
-			// Uploading again sends nothing.
+			// No string of the uploaded result.json names a local file.
+			var doc any
+			json.Unmarshal(data, &doc)
+			var walk func(any)
+			walk = func(v any) {
+				switch v := v.(type) {
+				case map[string]any:
+					for _, x := range v {
+						walk(x)
+					}
+				case []any:
+					for _, x := range v {
+						walk(x)
+					}
+				case string:
+					if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(v))); err == nil && v != "" {
+						t.Errorf("uploaded result.json still names the local file %q", v)
+					}
+				}
+			}
+			walk(doc)
+
+			// Uploading again sends nothing: it only checks the server.
 			srv.ResetRequests()
-			rep2, err := Upload(context.Background(), dir, cfg, nil)
+			stBefore, _ := os.ReadFile(filepath.Join(dir, library.StateFile))
+			var rec2 recorder
+			rep2, err := Upload(context.Background(), dir, cfg, rec2.sink)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n := len(srv.Requests()); n != 0 || rep2.Skipped != len(want) || rep2.BytesSent != 0 {
-				t.Errorf("second upload: %d requests, report %+v", n, rep2)
+			if p := rec2.last(); p.Done != 0 || p.Total != 0 {
+				t.Errorf("nothing to send, but the last progress is %+v", p)
+			}
+			onlyChecks(t, srv)
+			if rep2.Skipped != len(want) || rep2.BytesSent != 0 || rep2.Uploaded != 0 {
+				t.Errorf("second upload: report %+v", rep2)
+			}
+			if stAfter, _ := os.ReadFile(filepath.Join(dir, library.StateFile)); string(stAfter) != string(stBefore) {
+				t.Error("a second upload that sent nothing rewrote upload.json")
 			}
 		})
 	}
@@ -375,7 +446,7 @@ func TestHangTimesOutThenResumes(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("took %v", d)
 	}
-	if !strings.Contains(err.Error(), "variance_heatmap.png") || !strings.Contains(err.Error(), "no answer") {
+	if !strings.Contains(err.Error(), "variance_heatmap.png") || !strings.Contains(err.Error(), "no bytes moving") {
 		t.Errorf("message %q", err)
 	}
 	st, _ := library.ReadState(dir)
@@ -403,8 +474,8 @@ func TestHangTimesOutThenResumes(t *testing.T) {
 	}
 	total := len(expectedFiles(true)) + 1
 	sent := map[string]bool{}
-	for _, r := range srv.Requests() {
-		p := strings.TrimPrefix(r.Path, "/storage/v1/object/analysis-images/")
+	for _, p := range uploadPaths(srv, "scan-hang") {
+		p = "scan-hang/" + p
 		if done[p] {
 			t.Errorf("%s uploaded again", p)
 		}
@@ -451,8 +522,13 @@ func TestRefusalsAreNotRetried(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.phrase) {
 				t.Errorf("message %q lacks %q", err, tc.phrase)
 			}
-			if n := len(srv.Requests()); n != 1 {
-				t.Errorf("%d requests, want exactly 1", n)
+			// One refused request; at most the bucket read and the
+			// listing before it (which an anon key may pass).
+			if n := len(srv.Requests()); n < 1 || n > 3 {
+				t.Errorf("%d requests, want 1 to 3", n)
+			}
+			if up := uploadPaths(srv, "scan-refused"); len(up) > 1 {
+				t.Errorf("%d upload requests, want at most 1", len(up))
 			}
 			if st, _ := library.ReadState(dir); st.State != library.StateFailed {
 				t.Errorf("state %s", st.State)
@@ -502,10 +578,7 @@ func TestResumeAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sent []string
-	for _, r := range srv.Requests() {
-		sent = append(sent, strings.TrimPrefix(r.Path, "/storage/v1/object/analysis-images/scan-crash/"))
-	}
+	sent := uploadPaths(srv, "scan-crash")
 	sort.Strings(sent)
 	want := []string{"crops/spine.png", "defect_overlay.png", "glint/golden_frame_02.png", "result.json"}
 	if !slices.Equal(sent, want) {
@@ -584,34 +657,61 @@ func TestJobTable(t *testing.T) {
 	if _, err := Upload(context.Background(), dir, cfg, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(srv.Requests()); n != 0 {
-		t.Errorf("%d requests on the second run", n)
-	}
+	onlyChecks(t, srv)
 }
 
-func TestJobTableFailureIsRetriedAlone(t *testing.T) {
+// TestJobTableFailureIsReportedSeparately: a refused job row does not make
+// the upload fail: the files are up (report complete, upload.json
+// "uploaded"), the error says so, and the next run sends only the row.
+func TestJobTableFailureIsReportedSeparately(t *testing.T) {
 	srv := fakestorage.New(t)
 	dir := t.TempDir()
 	fakestorage.WriteScan(t, dir, "scan-jobfail", false)
 	cfg := testConfig(srv)
 	cfg.JobTable = true
 	srv.Fail("/rest/v1/", fakestorage.Fault401, 1)
-	_, err := Upload(context.Background(), dir, cfg, nil)
-	if !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), "analysis_jobs") {
-		t.Fatalf("Upload = %v", err)
+	rep, err := Upload(context.Background(), dir, cfg, nil)
+	var je *JobError
+	if !errors.As(err, &je) || !errors.Is(err, ErrJobTable) || !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("Upload = %v, want a *JobError wrapping ErrUnauthorized", err)
 	}
-	if st, _ := library.ReadState(dir); st.State != library.StateFailed || st.Job == nil || st.Job.State != library.StateFailed {
-		t.Errorf("state %+v", st)
+	msg := err.Error()
+	if !strings.Contains(msg, "all files are uploaded") || !strings.Contains(msg, "analysis_jobs") ||
+		!strings.Contains(msg, "Invalid API key") || strings.Contains(msg, "()") {
+		t.Errorf("message %q", msg)
+	}
+	if rep == nil || rep.Uploaded != 4 || rep.JobTable || rep.ResultURL == "" {
+		t.Fatalf("report %+v", rep)
+	}
+	if len(srv.Paths("analysis-images")) != 4 {
+		t.Errorf("bucket holds %v", srv.Paths("analysis-images"))
+	}
+	if st, _ := library.ReadState(dir); st.State != library.StateUploaded || st.Job == nil || st.Job.State != library.StateFailed ||
+		strings.Contains(st.Job.Error, "()") {
+		t.Errorf("state %+v job %+v", st, st.Job)
 	}
 	srv.ResetRequests()
-	if _, err := Upload(context.Background(), dir, cfg, nil); err != nil {
+	rep, err = Upload(context.Background(), dir, cfg, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if reqs := srv.Requests(); len(reqs) != 1 || reqs[0].Path != "/rest/v1/analysis_jobs" {
-		t.Errorf("second run requests %+v, want only the job row", reqs)
+	if up := uploadPaths(srv, "scan-jobfail"); len(up) != 0 || !rep.JobTable || srv.Count(http.MethodPost, "/rest/v1/analysis_jobs") != 1 {
+		t.Errorf("second run sent %v, job %v; want only the job row", up, rep.JobTable)
 	}
-	if st, _ := library.ReadState(dir); st.State != library.StateUploaded {
+	if st, _ := library.ReadState(dir); st.State != library.StateUploaded || st.Job.State != library.StateUploaded {
 		t.Errorf("state %s", st.State)
+	}
+}
+
+func TestPostgrestMessage(t *testing.T) {
+	for in, want := range map[string]string{
+		"() Invalid API key":                  "Invalid API key",
+		"(42501) permission denied for table": "permission denied for table (code 42501)",
+		"error parsing error response: EOF":   "error parsing error response: EOF",
+	} {
+		if got := postgrestMessage(errors.New(in)); got != want {
+			t.Errorf("postgrestMessage(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -638,5 +738,20 @@ func TestNetworkDown(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "cannot reach") {
 		t.Errorf("message %q", err)
+	}
+}
+
+// TestLocalReferenceGuard: the last guard finds an analysis file left as
+// a local path anywhere in the uploaded document, and ignores other
+// strings (a video file name that happens to sit in the folder).
+func TestLocalReferenceGuard(t *testing.T) {
+	dir := t.TempDir()
+	fakestorage.WriteScan(t, dir, "scan-guard", true)
+	os.WriteFile(filepath.Join(dir, "item.mp4"), []byte("video"), 0o644)
+	if got := localReference(dir, []byte(`{"video":{"path":"item.mp4"},"x":["http://h/a.png"]}`)); got != "" {
+		t.Errorf("flagged %q", got)
+	}
+	if got := localReference(dir, []byte(`{"newField":{"deep":["crops/spine_overlay.png"]}}`)); got != "crops/spine_overlay.png" {
+		t.Errorf("missed a local path, got %q", got)
 	}
 }

@@ -76,11 +76,12 @@ func (i Info) Duration() float64 {
 // Reader decodes frames from one video. A Reader is not safe for concurrent
 // use; open one per goroutine.
 type Reader struct {
-	vc    *gocv.VideoCapture
-	info  Info
-	next  int       // number of the frame the next Read returns
-	pts   float64   // raw presentation time (ms) of the frame Read returned last
-	index []float64 // every frame's raw presentation time, from SetIndex
+	vc      *gocv.VideoCapture
+	info    Info
+	next    int       // number of the frame the next Read returns
+	pts     float64   // raw presentation time (ms) of the frame Read returned last
+	index   []float64 // every frame's raw presentation time, from SetIndex
+	scratch *gocv.Mat // a frame decoded only to identify where a seek landed
 	// Reopens counts how often Seek fell back to reopening the file.
 	Reopens int
 }
@@ -261,11 +262,25 @@ const grabAhead = 32
 // frame a seek lands on by its timestamp and is exact on any stream:
 // variable frame rate, dropped and duplicated timestamps, B-frames. Without
 // one, Seek decodes from the start of the file (exact, but slow).
+//
+// A timestamp that does not increase (OpenCV reports 0 for the frames it
+// flushes out of the decoder at the end of the stream) identifies
+// nothing: such frames are reached by decoding forward from one that does.
 func (r *Reader) SetIndex(pts []float64) {
-	r.index = pts
-	if len(pts) > 0 {
-		r.info.Frames = len(pts)
+	if len(pts) == 0 {
+		r.index = nil
+		return
 	}
+	r.index = make([]float64, len(pts))
+	last := math.Inf(-1)
+	for i, v := range pts {
+		if math.IsNaN(v) || v <= last {
+			r.index[i] = math.NaN()
+			continue
+		}
+		r.index[i], last = v, v
+	}
+	r.info.Frames = len(pts)
 }
 
 // Seek positions the reader so that the next Read returns frame n: the
@@ -294,23 +309,36 @@ func (r *Reader) Seek(n int) error {
 			return nil
 		}
 	}
-	if len(r.index) > 0 {
-		back := 2
+	// OpenCV's own seek loses the frames the decoder flushes at the end of
+	// the stream (those without a timestamp of their own): reach them by
+	// decoding from the start.
+	if len(r.index) > 0 && !math.IsNaN(r.index[n]) {
+		if r.scratch == nil {
+			m := gocv.NewMat()
+			r.scratch = &m
+		}
+		back := 1
 		for try := 0; try < 4; try++ {
 			k := n - back
-			if k < 2 {
+			if k < 1 {
 				break
 			}
+			// OpenCV positions itself near k; the frame it then decodes is
+			// identified by its timestamp, whatever OpenCV thinks it is.
 			r.vc.Set(gocv.VideoCapturePosFrames, float64(k))
-			// OpenCV has decoded up to the frame before its idea of k;
-			// PosMsec is that frame's timestamp.
-			if j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec)); ok && j < n {
+			if !r.vc.Read(r.scratch) || r.scratch.Empty() {
+				back *= 4
+				continue
+			}
+			j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec))
+			if ok && j < n {
 				r.next = j + 1
 				if err := r.grab(n - r.next); err == nil {
 					return nil
 				}
 				break
-			} else if ok {
+			}
+			if ok {
 				back += j - n + 8
 			} else {
 				back *= 4
@@ -331,7 +359,7 @@ func (r *Reader) grab(k int) error {
 	}
 	r.vc.Grab(k)
 	r.next += k
-	if len(r.index) > 0 {
+	if len(r.index) > 0 && !math.IsNaN(r.index[r.next-1]) {
 		if j, ok := r.lookup(r.vc.Get(gocv.VideoCapturePosMsec)); !ok || j != r.next-1 {
 			return fmt.Errorf("seek to frame %d: %w", r.next, ErrNoFrame)
 		}
@@ -348,16 +376,18 @@ func (r *Reader) lookup(ms float64) (int, bool) {
 	}
 	best, bestD := -1, math.Inf(1)
 	for i, v := range idx {
-		if d := math.Abs(v - ms); d < bestD {
+		if d := math.Abs(v - ms); d < bestD { // NaN (unknown) never wins
 			best, bestD = i, d
 		}
 	}
-	gap := math.Inf(1)
-	if best > 0 {
-		gap = math.Abs(idx[best] - idx[best-1])
+	if best < 0 {
+		return 0, false
 	}
-	if best+1 < len(idx) {
-		gap = math.Min(gap, math.Abs(idx[best+1]-idx[best]))
+	gap := math.Inf(1)
+	for _, j := range []int{best - 1, best + 1} {
+		if j >= 0 && j < len(idx) && !math.IsNaN(idx[j]) {
+			gap = math.Min(gap, math.Abs(idx[j]-idx[best]))
+		}
 	}
 	if bestD > gap/4 || bestD > 20 {
 		return 0, false
@@ -394,6 +424,10 @@ func (r *Reader) Frame(n int, dst *gocv.Mat) (seconds float64, err error) {
 
 // Close releases the decoder.
 func (r *Reader) Close() error {
+	if r.scratch != nil {
+		r.scratch.Close()
+		r.scratch = nil
+	}
 	if r.vc == nil {
 		return nil
 	}

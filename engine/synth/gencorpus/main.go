@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"gradevault/engine/safefile"
@@ -74,12 +73,13 @@ func run(out, size, only string) error {
 		return err
 	}
 	total, cpuStart := time.Now(), cpuTime()
+	found := map[string]bool{}
 	frames, count := 0, 0
 	for _, e := range synth.CorpusAt(w, h) {
 		if len(want) > 0 && !want[e.Name] {
 			continue
 		}
-		delete(want, e.Name)
+		found[e.Name] = true
 		start, cpu0 := time.Now(), cpuTime()
 		path := filepath.Join(out, e.File)
 		tr, err := synth.Write(path, e.Scene)
@@ -105,19 +105,11 @@ func run(out, size, only string) error {
 		count++
 	}
 	for n := range want {
-		return fmt.Errorf("no corpus entry named %q", n)
+		if !found[n] {
+			return fmt.Errorf("no corpus entry named %q", n)
+		}
 	}
 	fmt.Printf("wrote %d videos, %d frames in %.1f s wall, %.1f s CPU (this process and ffmpeg)\n",
 		count, frames, time.Since(total).Seconds(), (cpuTime() - cpuStart).Seconds())
 	return nil
-}
-
-// cpuTime returns the user+system CPU time of this process and its waited-
-// for children (ffmpeg).
-func cpuTime() time.Duration {
-	var self, kids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	d := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
-	return d(self.Utime) + d(self.Stime) + d(kids.Utime) + d(kids.Stime)
 }

@@ -62,13 +62,14 @@ func WriteScan(tb testing.TB, dir, scanID string, withGlint bool) *scan.Result {
 			VarianceHeatmap:  writePNG("variance_heatmap.png"),
 			DefectOverlay:    writePNG("defect_overlay.png"),
 			RegionCrops:      map[string]string{},
+			RegionOverlays:   map[string]string{},
 			RegionScores:     map[string]float64{},
 			DefectPercentage: 3.5,
 			DamageScore:      12.25,
 		}
 		for _, region := range glint.RegionNames {
 			g.RegionCrops[region] = writePNG("crops/" + region + ".png")
-			writePNG("crops/" + region + "_overlay.png")
+			g.RegionOverlays[region] = writePNG("crops/" + region + "_overlay.png")
 			g.RegionScores[region] = 10
 		}
 		for i := range frames {

@@ -1,9 +1,13 @@
 // Package fakestorage is a local stand-in for a Supabase project in tests:
-// the Storage API under /storage/v1 and PostgREST's upsert for
+// the Storage API under /storage/v1 (upload, public and signed GET,
+// bucket info, list, delete, signed URLs) and PostgREST's upsert for
 // /rest/v1/analysis_jobs, answering the way the real servers do (see
-// SUPABASE.md): every Storage error is HTTP 400 with the real status as a
-// string in the JSON body. Keys are HS256 JWTs signed with the server's
-// secret and verified with crypto/hmac. Faults (5xx, hangs, connection
+// SUPABASE.md and supabase/storage v1.70.6): every Storage error is HTTP
+// 400 with the real status as a string in the JSON body; a private bucket's
+// public URL answers "Bucket not found"; listing an unknown bucket, or
+// with a key that row-level security hides everything from, gives an empty
+// list. Keys are HS256 JWTs signed with the server's secret and verified
+// with crypto/hmac. Faults (5xx, hangs, stalls, slow links, connection
 // resets, gateway 401s) can be injected per path.
 package fakestorage
 
@@ -46,6 +50,9 @@ const (
 	// FaultEcho answers a Storage error whose message repeats the request's
 	// Authorization header, to check that clients never show it.
 	FaultEcho
+	// FaultStall reads the first 16 KiB of the body, then stops reading
+	// and never answers: bytes stop moving mid-upload.
+	FaultStall
 )
 
 // Request is what the server saw of one request.
@@ -75,11 +82,21 @@ type bucket struct {
 	public  bool
 	maxSize int64
 	objects map[string]*Object
+	// anonInsert: a row-level security policy lets the anon role insert
+	// (and upsert) objects, but nothing else: it cannot list, read bucket
+	// details or sign URLs.
+	anonInsert bool
 }
 
 type fault struct {
 	match string
 	kind  Fault
+	times int
+}
+
+type slow struct {
+	match string
+	rate  int64 // bytes per second
 	times int
 }
 
@@ -94,6 +111,7 @@ type Server struct {
 	jobs     map[string]map[string]any
 	requests []Request
 	faults   []*fault
+	slows    []*slow
 	closing  chan struct{}
 	once     sync.Once
 }
@@ -120,8 +138,19 @@ func New(tb testing.TB) *Server {
 	mux.HandleFunc("POST /storage/v1/object/{bucket}/{path...}", s.upload)
 	mux.HandleFunc("PUT /storage/v1/object/{bucket}/{path...}", s.upload)
 	mux.HandleFunc("GET /storage/v1/object/public/{bucket}/{path...}", s.publicGet)
+	mux.HandleFunc("GET /storage/v1/bucket/{bucket}", s.bucketInfo)
+	mux.HandleFunc("POST /storage/v1/object/list/{bucket}", s.list)
+	mux.HandleFunc("DELETE /storage/v1/object/{bucket}", s.remove)
+	mux.HandleFunc("POST /storage/v1/object/sign/{bucket}/{path...}", s.sign)
+	mux.HandleFunc("POST /storage/v1/object/sign/{bucket}", s.signMany)
+	mux.HandleFunc("GET /storage/v1/object/sign/{bucket}/{path...}", s.signedGet)
 	mux.HandleFunc("POST /rest/v1/{table}", s.restUpsert)
-	s.Server = httptest.NewServer(s.recorder(mux))
+	s.Server = httptest.NewUnstartedServer(s.recorder(mux))
+	// A small receive buffer, as on a real uplink where the kernel does not
+	// queue megabytes: a throttled body then holds the client back at
+	// about the throttle's rate instead of vanishing into socket buffers.
+	s.Server.Listener = smallBufListener{s.Server.Listener}
+	s.Server.Start()
 	tb.Cleanup(s.Close)
 	return s
 }
@@ -139,6 +168,45 @@ func (s *Server) CreateBucket(name string, public bool, maxSize int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.buckets[name] = &bucket{public: public, maxSize: maxSize, objects: map[string]*Object{}}
+}
+
+// Slow makes the next times requests whose path contains match read their
+// body at about rate bytes per second (then answer normally): a slow
+// uplink whose bytes keep moving.
+func (s *Server) Slow(match string, rate int64, times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slows = append(s.slows, &slow{match: match, rate: rate, times: times})
+}
+
+// Delete removes an object as if someone had deleted it on the server;
+// it reports whether it existed.
+func (s *Server) Delete(bucketName, path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.buckets[bucketName]
+	if b == nil || b.objects[path] == nil {
+		return false
+	}
+	delete(b.objects, path)
+	return true
+}
+
+// Put stores an object directly (not through the API), e.g. a leftover of
+// an earlier upload.
+func (s *Server) Put(bucketName, path string, data []byte, contentType string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.buckets[bucketName]; b != nil {
+		b.objects[path] = &Object{Data: data, ContentType: contentType, ID: newID(), Updated: time.Now()}
+	}
+}
+
+// ClearFaults forgets every injected fault and slow link.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults, s.slows = nil, nil
 }
 
 // Fail makes the next times requests whose path contains match fail with f.
@@ -248,8 +316,21 @@ func (s *Server) recorder(next http.Handler) http.Handler {
 				break
 			}
 		}
+		var rate int64
+		if rec.Fault == 0 {
+			for _, sl := range s.slows {
+				if sl.times > 0 && strings.Contains(r.URL.Path, sl.match) {
+					sl.times--
+					rate = sl.rate
+					break
+				}
+			}
+		}
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
+		if rate > 0 {
+			r.Body = &throttled{r: r.Body, rate: rate, start: time.Now()}
+		}
 		switch rec.Fault {
 		case Fault500, Fault503:
 			io.Copy(io.Discard, r.Body)
@@ -262,6 +343,12 @@ func (s *Server) recorder(next http.Handler) http.Handler {
 			fmt.Fprintf(w, "<html><body>%d upstream error</body></html>", code)
 		case FaultHang:
 			io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-s.closing:
+			}
+		case FaultStall:
+			io.CopyN(io.Discard, r.Body, 16<<10)
 			select {
 			case <-r.Context().Done():
 			case <-s.closing:
@@ -381,7 +468,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		storageError(w, 404, "Bucket not found", "Bucket not found", "NoSuchBucket")
 		return
 	}
-	if role != "service_role" {
+	if role != "service_role" && !b.anonInsert {
 		storageError(w, 403, "Unauthorized", "new row violates row-level security policy", "AccessDenied")
 		return
 	}
@@ -422,9 +509,14 @@ func (s *Server) publicGet(w http.ResponseWriter, r *http.Request) {
 	if b != nil && b.public {
 		o = b.objects[path]
 	}
+	if o != nil {
+		c := *o
+		o = &c
+	}
 	s.mu.Unlock()
 	switch {
-	case b == nil:
+	case b == nil || !b.public:
+		// The real server looks the bucket up with "public = true".
 		storageError(w, 404, "Bucket not found", "Bucket not found", "NoSuchBucket")
 	case o == nil:
 		storageError(w, 404, "not_found", "Object not found", "NoSuchKey")
