@@ -80,7 +80,7 @@ func (p *reportPanel) show(res *scan.Result, dir string, lowConfidence bool) {
 		for _, h := range []string{"Region", "Score", "Defects %", "Edges %"} {
 			p.regions.Add(widget.NewLabelWithStyle(h, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		}
-		for _, name := range glint.RegionNames {
+		for _, name := range glint.RegionNamesFor(res.ItemType) {
 			d, ok := rep.RegionDetails[name]
 			if !ok || !regionFits(name, res.ItemType) {
 				continue
@@ -127,7 +127,7 @@ func (p *reportPanel) showCrops(res *scan.Result, dir string) {
 	}
 	imgs := map[string]*canvas.Image{}
 	paths := map[string]string{}
-	for _, name := range glint.RegionNames {
+	for _, name := range glint.RegionNamesFor(res.ItemType) {
 		rel, ok := rep.RegionCrops[name]
 		if !ok || !regionFits(name, res.ItemType) {
 			continue

@@ -17,8 +17,8 @@ const (
 	minInlierRatio  = 0.15 // of the ratio-tested matches
 	maxResidualPx   = 3.0  // RMS inlier error above which a frame is dropped
 
-	eccSide       = 480  // longest side of the images ECC refines on
-	eccIterations = 40   //
+	eccSide       = 400  // longest side of the images ECC refines on
+	eccIterations = 30   //
 	eccEps        = 1e-5 //
 	eccMinRho     = 0.6  // correlation below which ECC's result is ignored
 	eccMaxChange  = 2.0  // px; ECC may move the ORB estimate at most this far

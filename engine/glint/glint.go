@@ -1,10 +1,79 @@
-// Package glint runs the multi-frame ("glint") defect analysis on the golden
-// frames of a scan: it finds the item's outline in every frame, rectifies
-// each frame to an upright image of the item alone, registers the rectified
-// frames onto the first one, and then applies the original worker's
-// formulas (edge, Laplacian, gradient and local-contrast maps, their
-// per-pixel maximum across frames blended with the per-pixel variance) to
-// produce a defect mask, region scores and the images the GUI shows.
+// Package glint runs the multi-frame ("glint") defect analysis of a scan:
+// it finds the item's outline in every frame, checks it, rectifies each
+// frame to an upright image of the item alone, registers the rectified
+// frames onto a reference (ORB + RANSAC, refined by ECC) and builds a
+// print-free defect map from which it names and locates defects and
+// grades regions.
+//
+// # Frames
+//
+// Golden frames (shown to the grader) get rectified and glint images and
+// the original worker's formulas; analysis frames (the sharpest still frame
+// of every still pose, up to 12, chosen by package scan) make the defect
+// map. A frame can be both (Role).
+//
+// # Outline
+//
+// The item is the best bright or contrasting quadrilateral (sides refitted
+// to the traced contour, so a blunted corner does not pull the outline
+// in). Each outline's true aspect ratio is estimated from the quad with
+// the perspective removed (Zhang and He's rectangle method, principal
+// point at the frame centre; focal length recovered from the vanishing
+// points or, when one is at infinity, taken as the frame's longer side)
+// and compared with the item type's and with the other frames'. A
+// doubtful outline is named in the warnings and in the confidence
+// reasons, and the reference frame is the first plausible one: a
+// stretched item is never rectified silently.
+//
+// # Print-free defect map
+//
+// Printed artwork is the item's albedo: once aligned, it is the same in
+// every view, while creases, dents and wear change how the surface
+// reflects as the light moves. So the map is built from what the light
+// changes, not from image structure:
+//
+//  1. Each aligned grey frame is lightly blurred (σ ≈ 1 source pixel, so
+//     different resampling phases of fine print agree) and scaled so its
+//     median over the item matches the others' (global exposure).
+//  2. The albedo reference R is the per-pixel median across the analysis
+//     frames.
+//  3. Each frame G is explained locally by the reference: in a window of
+//     radius 4 % of the item's longer side, G ≈ a·R + c·∇²R + b (a guided-
+//     filter style regression, coefficients box-averaged). a and b absorb
+//     any smooth change of light — shading, exposure, the broad glint —
+//     and c a change of sharpness; print, being in R, cancels.
+//  4. The residual that is left is discounted by what alignment and
+//     imaging cannot explain: 3 σ of the frame's residual noise (robust
+//     MAD), the local gradient of R times the misregistration slack
+//     (0.35 px plus the frame's measured alignment residual) so print edges
+//     do not survive a sub-pixel misregistration, and a quarter of the broad
+//     brightening under a glint. Clipped pixels (≥ 250 or ≤ 4) and pixels
+//     outside a frame's warp carry no evidence.
+//  5. The evidence is the RMS of those residuals over the frames (grey
+//     levels). The mask keeps connected regions above half the threshold
+//     that reach the threshold (4 + 3 σ grey levels) somewhere and are not
+//     specks.
+//
+// # Defects and regions
+//
+// Corner wear is measured on the outline, not the print: the share of a
+// corner triangle (side 12 % of the item's shorter side) that the traced
+// contour leaves uncovered, median over the frames. Each connected part of
+// the mask (elongated parts that continue each other are joined) is a
+// crease (long and thin), a scratch (short and thin), a dent (compact) or
+// corner wear (compact, in a corner); each defect has a bounding box and
+// polyline in rectified pixels and millimetres of the item type's size,
+// its length, a 0–1 severity and the frames in which it is visible.
+// Regions follow the item type: comics have a spine, cards four edges. A
+// region scores 100 when 3 % of it is in the mask; a corner adds 100 when
+// 15 % of its triangle is missing. damageScore is the weighted mean of
+// the region scores.
+//
+// The original worker's formulas (edge, Laplacian, gradient and
+// local-contrast maps, their per-pixel maximum blended with the grey
+// variance) still run on the golden frames and are reported as
+// seedDefectPercentage, seedDamageScore and seedRegionScores for
+// comparison.
 package glint
 
 import (
@@ -23,14 +92,15 @@ import (
 	"gradevault/engine/item"
 )
 
-// MaxFrames is the largest number of frames Analyze accepts.
-const MaxFrames = 8
+// MaxFrames is the largest number of frames Analyze accepts (golden frames
+// and analysis frames together).
+const MaxFrames = 24
 
 // Rectified-size limits: the rectified item's longer side follows the
 // item's size in the reference frame, clamped to this range.
 const (
 	maxRectifiedSide = 1000
-	minRectifiedSide = 200
+	minRectifiedSide = 400
 )
 
 // Errors callers may branch on.
@@ -40,10 +110,32 @@ var (
 	ErrTooManyFrames = fmt.Errorf("glint: more than %d frames", MaxFrames)
 )
 
-// Frame is one golden frame.
+// Role says what Analyze does with a frame.
+type Role int
+
+// Frame roles.
+const (
+	// RoleBoth: a golden frame that is also an analysis frame (the zero
+	// value).
+	RoleBoth Role = iota
+	// RoleDisplay: a golden frame only: rectified and drawn (rectified and
+	// glint images, the original formulas), not in the defect map.
+	RoleDisplay
+	// RoleAnalysis: an analysis frame only: in the defect map, no images.
+	RoleAnalysis
+)
+
+func (r Role) display() bool  { return r != RoleAnalysis }
+func (r Role) analysis() bool { return r != RoleDisplay }
+
+// DefectMethod names the defect-map method in reports.
+const DefectMethod = "print-free residual (median albedo, local photometric fit) v1"
+
+// Frame is one input frame.
 type Frame struct {
 	Index int      // video frame number
 	Image gocv.Mat // BGR, upright, full resolution; owned by the caller
+	Role  Role
 }
 
 // Options control Analyze.
@@ -60,16 +152,20 @@ type Options struct {
 // frameState is everything Analyze keeps about one input frame.
 type frameState struct {
 	index   int
+	role    Role
 	src     gocv.Mat // BGR source (the caller's Mat or our converted copy)
 	ownSrc  bool
 	corners [4][2]float64
 	found   bool
+	contour [][2]float64
+	check   outlineCheck
 	toRect  homography // source frame → rectified canvas (outline only)
 	feat    features
 	rect    gocv.Mat // grey, rectified by the outline alone
 	align   alignResult
 	used    bool
-	aligned gocv.Mat // BGR, on the reference canvas
+	H       homography // source frame → reference canvas
+	aligned gocv.Mat   // BGR, on the reference canvas
 	grey    gocv.Mat
 	valid   gocv.Mat // 255 where the aligned frame has source pixels
 }
@@ -100,19 +196,22 @@ func (p *progress) step(item string) {
 	p.sink.Emit(event.Progress{Phase: event.PhaseGlint, Done: p.done, Total: p.total, Item: item})
 }
 
-// Analyze runs the glint analysis on 1–MaxFrames frames, the first being the
-// reference every other frame is aligned to. Frames may differ in size:
-// every frame is rectified onto the reference frame's rectified canvas. If
-// opts.OutDir is set, the images are written there (atomically) and the
-// report's paths are relative to it. Analyze is deterministic: the same
-// inputs give the same report.
+// Analyze runs the glint analysis on 1–MaxFrames frames. Frames may differ
+// in size: every frame is rectified onto the reference frame's rectified
+// canvas. The reference is the first frame whose outline is plausible (the
+// first frame if none is). Display frames (RoleBoth, RoleDisplay) get
+// rectified and glint images, in input order, and the original worker's
+// formulas; analysis frames (RoleBoth, RoleAnalysis) make the print-free
+// defect map. If opts.OutDir is set, the images are written there
+// (atomically) and the report's paths are relative to it. Analyze is
+// deterministic: the same inputs give the same report.
 func Analyze(ctx context.Context, frames []Frame, opts Options) (*Report, error) {
 	rep, _, err := analyze(ctx, frames, opts)
 	return rep, err
 }
 
-// analyze is Analyze that also returns the combined maps (for tests).
-func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analysis, error) {
+// analyze is Analyze that also returns the defect map (for tests).
+func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defectMap, error) {
 	if len(frames) == 0 {
 		return nil, nil, ErrNoFrames
 	}
@@ -137,19 +236,19 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 	}
 
 	n := len(frames)
-	steps := int64(3*n + 2)
+	steps := int64(2*n + 3)
 	if opts.OutDir != "" {
 		steps++
 	}
 	prog := &progress{sink: opts.Sink, total: steps}
-	rep := &Report{ItemType: itemType}
+	rep := &Report{ItemType: itemType, DefectMethod: DefectMethod, Defects: []Defect{}}
 	for _, f := range frames {
 		rep.Frames = append(rep.Frames, f.Index)
 	}
 
 	st := make([]*frameState, n)
 	for i, f := range frames {
-		s := &frameState{index: f.Index, src: f.Image}
+		s := &frameState{index: f.Index, role: f.Role, src: f.Image}
 		if f.Image.Type() != gocv.MatTypeCV8UC3 {
 			s.src, s.ownSrc = toBGR(f.Image), true
 		}
@@ -163,13 +262,15 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 		}
 	}()
 
-	// 1. Outlines.
+	// 1. Outlines, checked against the item's shape and each other.
 	err := parallel(ctx, n, func(i int) error {
 		s := st[i]
+		o := findOutline(s.src, itemType)
+		s.corners, s.found, s.contour = o.corners, o.found, o.contour
 		if i == 0 && opts.Outline != nil {
+			// Set by hand: the grader's corners, the traced contour kept
+			// for corner wear.
 			s.corners, s.found = *opts.Outline, true
-		} else {
-			s.corners, s.found = FindOutline(s.src, itemType)
 		}
 		prog.step(fmt.Sprintf("outline frame %d", s.index))
 		return nil
@@ -177,7 +278,27 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 	if err != nil {
 		return nil, nil, err
 	}
-	ref := st[0]
+	checks := checkOutlines(itemType, st)
+	refIdx := -1
+	for i, s := range st {
+		s.check = checks[i]
+		rep.OutlineChecks = append(rep.OutlineChecks, OutlineCheck{Frame: s.index, Found: s.found, Aspect: round(s.check.aspect, 4), Doubtful: s.check.doubtful})
+		if s.check.doubtful {
+			rep.Warnings = append(rep.Warnings, s.check.reason)
+		}
+		if refIdx < 0 && s.found && !s.check.doubtful {
+			refIdx = i
+		}
+	}
+	if refIdx < 0 || opts.Outline != nil {
+		refIdx = 0 // a hand-set outline is the reference
+	}
+	ref := st[refIdx]
+	if ref.check.doubtful {
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, "no frame has an item outline with the item's proportions: the rectified item may be stretched or cut off")
+	} else if nd := countDoubtful(st); nd > 0 {
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("%d of %d frames have a doubtful item outline", nd, n))
+	}
 	cw, ch, landscape := canvasSize(itemType, ref)
 	rep.RectifiedSize = [2]int{cw, ch}
 	rep.ItemOutline = &Outline{Frame: ref.index, Found: ref.found, Manual: opts.Outline != nil}
@@ -210,7 +331,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 	ref.align = alignResult{H: identity, OK: true}
 	err = parallel(ctx, n, func(i int) error {
 		s := st[i]
-		if i > 0 {
+		if s != ref {
 			ms := 0.0 // no limit
 			if s.found && ref.found {
 				// Both frames are rectified from their outlines, so the
@@ -220,93 +341,190 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *analy
 			s.align = align(ref.feat, s.feat, ref.rect, s.rect, ms)
 		}
 		s.used = s.align.OK
-		H := s.toRect
+		s.H = s.toRect
 		if s.used {
-			H = s.align.H.mul(s.toRect)
+			s.H = s.align.H.mul(s.toRect)
 		}
 		s.aligned.Close()
-		s.aligned = warp(s.src, H, cw, ch)
+		s.aligned = warp(s.src, s.H, cw, ch)
 		gocv.CvtColor(s.aligned, &s.grey, gocv.ColorBGRToGray)
 		s.valid.Close()
-		s.valid = validMask(s.src.Cols(), s.src.Rows(), H, cw, ch)
+		s.valid = validMask(s.src.Cols(), s.src.Rows(), s.H, cw, ch)
 		prog.step(fmt.Sprintf("align frame %d", s.index))
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	var used []*frameState
+	var display, anal, shown []*frameState
 	for _, s := range st {
+		if s.role.display() {
+			shown = append(shown, s)
+		}
 		a := Alignment{Frame: s.index, ResidualPx: round(s.align.Residual, 3), Used: s.used}
 		rep.Alignment = append(rep.Alignment, a)
-		if s.used {
-			used = append(used, s)
-		} else {
+		if !s.used {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("frame %d: could not be aligned (%s), left out of the defect analysis", s.index, s.align.Reason))
+			continue
+		}
+		if s.role.display() {
+			display = append(display, s)
+		}
+		if s.role.analysis() {
+			anal = append(anal, s)
 		}
 	}
-	if len(used) == 1 {
-		rep.Warnings = append(rep.Warnings, "only one usable frame: the variance term is skipped")
+	if len(anal) == 0 {
+		anal = display
+	}
+	switch {
+	case len(anal) == 1:
+		rep.Warnings = append(rep.Warnings, "only one usable frame: the defect map needs several light angles, so only the outline (corners) is graded")
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, "the defect map rests on one frame")
+	case len(anal) < 3:
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("only %d usable analysis frames: the defect map needs several light angles and is unreliable", len(anal)))
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("the defect map rests on %d frames", len(anal)))
 	}
 
-	// 3. Per-frame maps and glint highlights, then the combined analysis.
-	common := commonValid(used, cw, ch)
-	maps := make([][]float32, n)
-	sats, vals := make([][]uint8, n), make([][]uint8, n)
-	err = parallel(ctx, n, func(i int) error {
-		s := st[i]
-		if s.used {
-			maps[i] = frameMap(s.grey, common)
+	// 3. The original worker's formulas on the display frames (seed scores).
+	if err := seedScores(ctx, display, st, cw, ch, rep); err != nil {
+		return nil, nil, err
+	}
+	prog.step("original formulas")
+
+	// 4. The print-free defect map on the analysis frames.
+	common := commonValid(anal, cw, ch)
+	var dfs []defectFrame
+	var cfs []cornerFrame
+	for _, s := range anal {
+		rep.AnalysisFrames = append(rep.AnalysisFrames, s.index)
+		dfs = append(dfs, defectFrame{index: s.index, grey: s.grey, valid: s.valid, residualPx: s.align.Residual})
+		if s.found && itemType != ItemToy {
+			cf := cornerFrame{index: s.index}
+			for _, p := range s.contour {
+				x, y := s.H.apply(p[0], p[1])
+				cf.contour = append(cf.contour, [2]float64{x, y})
+			}
+			cfs = append(cfs, cf)
 		}
-		sats[i], vals[i] = hsvPlanes(s.aligned)
-		prog.step(fmt.Sprintf("maps frame %d", s.index))
-		return nil
-	})
+	}
+	dm, err := buildDefectMap(ctx, dfs, common, cw, ch, upscale(ref, cw, ch))
 	if err != nil {
 		return nil, nil, err
 	}
-	var median []uint8
-	if len(used) > 1 {
-		var uv [][]uint8
-		for i, s := range st {
-			if s.used {
-				uv = append(uv, whiteness(sats[i], vals[i]))
-			}
+	for _, f := range dm.rejected {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("frame %d: does not match the other frames (misregistered or blurred), left out of the defect map", f))
+	}
+	if len(dm.rejected) > 0 {
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("%d analysis frame(s) did not match the others and were left out", len(dm.rejected)))
+	}
+	rep.NoiseSigma = round(dm.noise, 3)
+	rep.DefectThreshold = round(float64(dm.thrHigh), 3)
+	if dm.noise > 6 {
+		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("the frames are noisy (σ %.1f grey levels): faint defects may be missed", dm.noise))
+	}
+	prog.step("defect map")
+	wear := measureCorners(cfs, cw, ch)
+	specs := regionsFor(itemType)
+	scoreRegions(dm, wear, specs, ref.grey, rep)
+	rep.Defects = findDefects(dm, wear, specs, newMMScale(itemType, cw, ch, landscape))
+	prog.step("regions")
+
+	if opts.OutDir != "" {
+		glints := glintMaps(shown, cw, ch, rep)
+		if err := writeOutputs(ctx, opts.OutDir, ref, shown, dm, glints, rep); err != nil {
+			return nil, nil, err
 		}
+		prog.step("write images")
+	} else {
+		glintMaps(shown, cw, ch, rep)
+	}
+	return rep, dm, nil
+}
+
+// upscale is the number of canvas pixels per pixel of the reference frame
+// along the item.
+func upscale(ref *frameState, w, h int) float64 {
+	if !ref.found {
+		return 1
+	}
+	c := ref.corners
+	hpx := (dist(c[0], c[3]) + dist(c[1], c[2])) / 2
+	wpx := (dist(c[0], c[1]) + dist(c[3], c[2])) / 2
+	if hpx <= 0 || wpx <= 0 {
+		return 1
+	}
+	return math.Sqrt(float64(w) / wpx * float64(h) / hpx)
+}
+
+func countDoubtful(st []*frameState) int {
+	n := 0
+	for _, s := range st {
+		if s.check.doubtful {
+			n++
+		}
+	}
+	return n
+}
+
+// seedScores applies the original worker's formulas (per-frame edge maps,
+// their per-pixel maximum blended with the grey variance) to the display
+// frames and records seedDefectPercentage, seedDamageScore and the seed
+// region scores.
+func seedScores(ctx context.Context, frames []*frameState, all []*frameState, w, h int, rep *Report) error {
+	if len(frames) == 0 {
+		return nil
+	}
+	common := commonValid(frames, w, h)
+	maps := make([][]float32, len(frames))
+	err := parallel(ctx, len(frames), func(i int) error {
+		maps[i] = frameMap(frames[i].grey, common)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var greys []gocv.Mat
+	for _, s := range frames {
+		greys = append(greys, s.grey)
+	}
+	an := combine(maps, greys, common, w, h)
+	var seed Report
+	regions(an, frames[0].grey, common, &seed)
+	rep.SeedDamageScore = seed.DamageScore
+	rep.SeedDefectPercentage = seed.DefectPercentage
+	rep.SeedRegionScores = seed.RegionScores
+	return nil
+}
+
+// glintMaps finds each display frame's specular highlights (against the
+// median whiteness of the aligned ones) and records their coverage.
+func glintMaps(display []*frameState, w, h int, rep *Report) [][]uint8 {
+	sats, vals := make([][]uint8, len(display)), make([][]uint8, len(display))
+	for i, s := range display {
+		sats[i], vals[i] = hsvPlanes(s.aligned)
+	}
+	var median []uint8
+	var uv [][]uint8
+	for i, s := range display {
+		if s.used {
+			uv = append(uv, whiteness(sats[i], vals[i]))
+		}
+	}
+	if len(uv) > 1 {
 		median = medianPlane(uv)
 	}
-	glints := make([][]uint8, n)
-	for i, s := range st {
+	glints := make([][]uint8, len(display))
+	rep.GlintCoverage = nil
+	for i, s := range display {
 		med := median
 		if !s.used {
 			med = nil
 		}
-		glints[i] = glintMap(sats[i], vals[i], med, s.valid, cw, ch)
+		glints[i] = glintMap(sats[i], vals[i], med, s.valid, w, h)
 		rep.GlintCoverage = append(rep.GlintCoverage, Coverage{Frame: s.index, Percent: round(coveragePercent(glints[i], s.valid), 2)})
 	}
-	var greys []gocv.Mat
-	var usedMaps [][]float32
-	for i, s := range st {
-		if s.used {
-			greys = append(greys, s.grey)
-			usedMaps = append(usedMaps, maps[i])
-		}
-	}
-	an := combine(usedMaps, greys, common, cw, ch)
-	prog.step("combine")
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	regions(an, ref.grey, common, rep)
-	prog.step("regions")
-
-	if opts.OutDir != "" {
-		if err := writeOutputs(ctx, opts.OutDir, st, an, glints, rep); err != nil {
-			return nil, nil, err
-		}
-		prog.step("write images")
-	}
-	return rep, an, nil
+	return glints
 }
 
 // canvasSize picks the rectified image size from the reference frame: the

@@ -52,7 +52,7 @@ func clampByte(v float64) byte { return byte(math.Max(0, math.Min(255, math.Roun
 // creaseContrast returns the mean of the defect mask along the crease
 // (item-fraction endpoints c, sampled every pixel in rectified coordinates)
 // and over the rest of the surface region, farther than margin px from it.
-func creaseContrast(an *analysis, c [2][2]float64, margin float64) (along, rest float64) {
+func creaseContrast(an *defectMap, c [2][2]float64, margin float64) (along, rest float64) {
 	x0, y0 := c[0][0]*float64(an.w), c[0][1]*float64(an.h)
 	x1, y1 := c[1][0]*float64(an.w), c[1][1]*float64(an.h)
 	L := math.Hypot(x1-x0, y1-y0)

@@ -30,6 +30,15 @@ func TestNoMatLeaks(t *testing.T) {
 	defer grey.Close()
 	gocv.CvtColor(frames[1].Image, &grey, gocv.ColorBGRToGray)
 
+	// Golden and analysis-only frames, one of them not matching the others.
+	mixed := []Frame{{Index: frames[0].Index, Image: frames[0].Image, Role: RoleDisplay}}
+	for _, i := range []int{9, 24, 45, 64, 85} {
+		m := synth.Render(s, i)
+		defer m.Close()
+		mixed = append(mixed, Frame{Index: i, Image: m, Role: RoleAnalysis})
+	}
+	mixed = append(mixed, Frame{Index: 100, Image: grey, Role: RoleAnalysis})
+
 	start := gocv.MatProfile.Count()
 	run := func(name string, ctx context.Context, fr []Frame, opts Options) {
 		Analyze(ctx, fr, opts)
@@ -42,6 +51,7 @@ func TestNoMatLeaks(t *testing.T) {
 	run("normal", context.Background(), frames, Options{ItemType: ItemCard, OutDir: t.TempDir()})
 	run("fallback and grey", context.Background(), append(frames, Frame{Index: 99, Image: noise}, Frame{Index: 100, Image: grey}), Options{OutDir: t.TempDir()})
 	run("one frame", context.Background(), frames[:1], Options{ItemType: ItemToy, OutDir: t.TempDir()})
+	run("roles", context.Background(), mixed, Options{ItemType: ItemCard, OutDir: t.TempDir()})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	run("cancelled", ctx, frames, Options{})

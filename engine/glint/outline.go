@@ -32,8 +32,24 @@ const outlineWorkSize = 640
 // box of the largest object that differs from the background. If nothing
 // suitable is found it returns the frame's own corners and false.
 func FindOutline(img gocv.Mat, itemType item.Type) (corners [4][2]float64, found bool) {
+	o := findOutline(img, itemType)
+	return o.corners, o.found
+}
+
+// outlineResult is FindOutline's answer with the item's traced contour (in
+// frame pixels), which the corner-wear measurement compares with the ideal
+// rectangle.
+type outlineResult struct {
+	corners [4][2]float64
+	found   bool
+	contour [][2]float64
+}
+
+func findOutline(img gocv.Mat, itemType item.Type) (res outlineResult) {
+	var corners [4][2]float64
+	defer func() { res.corners = corners }()
 	if img.Empty() {
-		return corners, false
+		return res
 	}
 	w, h := img.Cols(), img.Rows()
 	corners = [4][2]float64{{0, 0}, {float64(w - 1), 0}, {float64(w - 1), float64(h - 1)}, {0, float64(h - 1)}}
@@ -63,12 +79,17 @@ func FindOutline(img gocv.Mat, itemType item.Type) (corners [4][2]float64, found
 		}
 	}
 	if best.score <= 0 {
-		return corners, false
+		return res
 	}
 	for i, p := range best.quad {
 		corners[i] = [2]float64{(p[0]+0.5)/sx - 0.5, (p[1]+0.5)/sy - 0.5}
 	}
-	return corners, true
+	res.found = true
+	res.contour = make([][2]float64, len(best.contour))
+	for i, p := range best.contour {
+		res.contour[i] = [2]float64{(float64(p.X)+0.5)/sx - 0.5, (float64(p.Y)+0.5)/sy - 0.5}
+	}
+	return res
 }
 
 // toBGR returns a new 3-channel BGR copy of img (grey, BGR or BGRA).
@@ -173,8 +194,9 @@ func thresholdClean(src gocv.Mat) gocv.Mat {
 }
 
 type outlineCandidate struct {
-	quad  [4][2]float64 // in working-image pixels
-	score float64
+	quad    [4][2]float64 // in working-image pixels
+	score   float64
+	contour []image.Point
 }
 
 // bestContour scores the outer contours of bin as item outlines.
@@ -187,7 +209,7 @@ func bestContour(bin gocv.Mat, itemType item.Type) outlineCandidate {
 	for i := 0; i < contours.Size(); i++ {
 		cv := contours.At(i)
 		area := gocv.ContourArea(cv)
-		if area < 0.03*imgArea {
+		if area < 0.008*imgArea {
 			continue
 		}
 		pts := cv.ToPoints()
@@ -217,8 +239,9 @@ func bestContour(bin gocv.Mat, itemType item.Type) outlineCandidate {
 			score := area / imgArea
 			if score > best.score {
 				best = outlineCandidate{
-					quad:  [4][2]float64{{float64(minX), float64(minY)}, {float64(maxX), float64(minY)}, {float64(maxX), float64(maxY)}, {float64(minX), float64(maxY)}},
-					score: score,
+					quad:    [4][2]float64{{float64(minX), float64(minY)}, {float64(maxX), float64(minY)}, {float64(maxX), float64(maxY)}, {float64(minX), float64(maxY)}},
+					score:   score,
+					contour: pts,
 				}
 			}
 			continue
@@ -240,7 +263,7 @@ func bestContour(bin gocv.Mat, itemType item.Type) outlineCandidate {
 		dr := (r - aspect(itemType)) / 0.3
 		score := qa / imgArea * math.Pow(min(fill, 1), 4) * math.Exp(-dr*dr)
 		if score > best.score {
-			best = outlineCandidate{quad: q, score: score}
+			best = outlineCandidate{quad: q, score: score, contour: pts}
 		}
 	}
 	return best

@@ -31,7 +31,7 @@ type pngJob struct {
 // writeOutputs renders the result images and writes them under dir, each
 // atomically (encoded in memory, written to a temporary file in the same
 // folder, then renamed), and records their relative paths in rep.
-func writeOutputs(ctx context.Context, dir string, st []*frameState, an *analysis, glints [][]uint8, rep *Report) (err error) {
+func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*frameState, dm *defectMap, glints [][]uint8, rep *Report) (err error) {
 	var jobs []pngJob
 	defer func() {
 		for _, j := range jobs {
@@ -40,28 +40,28 @@ func writeOutputs(ctx context.Context, dir string, st []*frameState, an *analysi
 	}()
 	add := func(rel string, m gocv.Mat) { jobs = append(jobs, pngJob{rel: rel, mat: m}) }
 
-	ref := st[0].aligned
-	w, h := an.w, an.h
+	ref := refState.aligned
+	w, h := dm.w, dm.h
 
 	mask := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
 	mp, _ := mask.DataPtrUint8()
-	for i, v := range an.mask {
+	for i, v := range dm.mask {
 		mp[i] = 255 * v
 	}
 	add(fileDefectMask, mask)
 	rep.DefectMask = fileDefectMask
 
-	add(fileHeatmap, heatmap(an))
+	add(fileHeatmap, heatmap(dm))
 	rep.VarianceHeatmap = fileHeatmap
 
-	overlay := defectOverlay(ref, an)
+	overlay := defectOverlay(ref, dm)
 	add(fileDefectOverlay, overlay)
 	rep.DefectOverlay = fileDefectOverlay
 
 	rep.RegionCrops = map[string]string{}
 	rep.RegionOverlays = map[string]string{}
-	for _, name := range RegionNames {
-		r := regionRect(name, w, h)
+	for _, spec := range regionsFor(rep.ItemType) {
+		name, r := spec.name, spec.rect(w, h)
 		if r.Empty() {
 			continue
 		}
@@ -83,7 +83,7 @@ func writeOutputs(ctx context.Context, dir string, st []*frameState, an *analysi
 		add(rel, rect)
 		rep.RectifiedFrames = append(rep.RectifiedFrames, rel)
 		rel = dirGlint + "/" + name
-		add(rel, glintOverlay(s.aligned, glints[i], an.mask))
+		add(rel, glintOverlay(s.aligned, glints[i], dm.mask))
 		rep.GlintFrames = append(rep.GlintFrames, rel)
 	}
 
@@ -117,9 +117,9 @@ func cloneRegion(m gocv.Mat, r image.Rectangle) gocv.Mat {
 	return reg.Clone()
 }
 
-// heatmap is the JET colour map of the score; pixels outside the item are
-// black.
-func heatmap(an *analysis) gocv.Mat {
+// heatmap is the JET colour map of the defect evidence; pixels outside the
+// item are black.
+func heatmap(an *defectMap) gocv.Mat {
 	g := gocv.NewMatWithSize(an.h, an.w, gocv.MatTypeCV8U)
 	defer g.Close()
 	gp, _ := g.DataPtrUint8()
@@ -138,7 +138,7 @@ func heatmap(an *analysis) gocv.Mat {
 }
 
 // defectOverlay blends the mask in red at 30% over the reference frame.
-func defectOverlay(ref gocv.Mat, an *analysis) gocv.Mat {
+func defectOverlay(ref gocv.Mat, an *defectMap) gocv.Mat {
 	out := ref.Clone()
 	op, _ := out.DataPtrUint8()
 	for i, v := range an.mask {

@@ -13,6 +13,9 @@ type RegionDetail struct {
 	MaxIntensity   float64 `json:"max_intensity"`   // max defect score ×100
 	EdgeDensity    float64 `json:"edge_density"`    // % of Canny(40,120) edge pixels
 	QualityScore   float64 `json:"quality_score"`   // 0–100, higher = worse
+	// MissingPercent is, for corners, the share of the corner triangle the
+	// item's outline does not cover (blunted, torn or worn corner).
+	MissingPercent float64 `json:"missing_percent,omitempty"`
 }
 
 // Outline is the item's quadrilateral in the upright video frame.
@@ -28,6 +31,15 @@ type Alignment struct {
 	Frame      int     `json:"frame"`
 	ResidualPx float64 `json:"residualPx"`
 	Used       bool    `json:"used"`
+}
+
+// OutlineCheck is one frame's outline compared with the item type's shape
+// and the other frames'.
+type OutlineCheck struct {
+	Frame    int     `json:"frame"`
+	Found    bool    `json:"found"`
+	Aspect   float64 `json:"aspect,omitempty"` // estimated true width/height
+	Doubtful bool    `json:"doubtful,omitempty"`
 }
 
 // Coverage is the share of a frame's item area covered by specular glint.
@@ -49,8 +61,31 @@ type Report struct {
 	DamageScore      float64                 `json:"damageScore"`
 	RegionScores     map[string]float64      `json:"regionScores,omitempty"`
 	RegionDetails    map[string]RegionDetail `json:"regionDetails,omitempty"`
-	ItemOutline      *Outline                `json:"itemOutline,omitempty"`
-	Alignment        []Alignment             `json:"alignment,omitempty"`
+	// Regions lists the graded regions of the item type in order (comics
+	// have a spine, cards four edges).
+	Regions []string `json:"regions,omitempty"`
+	// Defects are the named, located defects, most severe first.
+	Defects []Defect `json:"defects"`
+	// SeedDefectPercentage, SeedDamageScore and SeedRegionScores are the
+	// original worker's formulas on the golden frames, kept for comparison.
+	SeedDefectPercentage float64            `json:"seedDefectPercentage"`
+	SeedDamageScore      float64            `json:"seedDamageScore"`
+	SeedRegionScores     map[string]float64 `json:"seedRegionScores,omitempty"`
+	// DefectMethod names the method behind damageScore and the images.
+	DefectMethod string `json:"defectMethod,omitempty"`
+	// AnalysisFrames are the video frames the defect map was computed on.
+	AnalysisFrames []int `json:"analysisFrames,omitempty"`
+	// NoiseSigma is the residual noise level of the defect map (grey
+	// levels); DefectThreshold the evidence a defect must reach.
+	NoiseSigma      float64 `json:"defectNoiseSigma"`
+	DefectThreshold float64 `json:"defectThreshold"`
+	// OutlineChecks are the per-frame outline plausibility checks.
+	OutlineChecks []OutlineCheck `json:"outlineChecks,omitempty"`
+	// ConfidenceReasons say why the defect analysis is less trustworthy
+	// than usual (empty when nothing is doubtful).
+	ConfidenceReasons []string    `json:"glintConfidenceReasons,omitempty"`
+	ItemOutline       *Outline    `json:"itemOutline,omitempty"`
+	Alignment         []Alignment `json:"alignment,omitempty"`
 	// RectifiedSize is the width and height in pixels of the rectified item
 	// image all maps, masks and rectified frames share.
 	RectifiedSize [2]int     `json:"rectifiedSize"`

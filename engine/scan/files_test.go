@@ -23,6 +23,8 @@ var notFiles = []string{
 	"confidence.level", "confidence.reasons[]",
 	"regionCrops{key}", "regionOverlays{key}", "regionScores{key}", "regionDetails{key}",
 	"centering.lrLabel", "centering.tbLabel", "centering.reasons[]", "centering.frames[].reason", "subgrades.scale",
+	// The glint report's data fields (issue 10).
+	"regions[]", "defects[].kind", "defects[].region", "seedRegionScores{key}", "defectMethod", "glintConfidenceReasons[]",
 }
 
 func init() {

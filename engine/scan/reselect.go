@@ -88,12 +88,13 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 	defer closeAll(images)
 	if res.Report != nil {
 		res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool { return slices.Contains(res.Report.Warnings, w) })
+		res.Confidence.Reasons = slices.DeleteFunc(res.Confidence.Reasons, func(r string) bool { return slices.Contains(res.Report.ConfidenceReasons, r) })
 	}
 	res.Report = nil
 	res.Centering, res.Subgrades = nil, nil
 	res.Timings.GlintSeconds = 0
 	if glint {
-		if err := runGlint(ctx, dir, res, images, sink); err != nil {
+		if err := runGlint(ctx, path, dir, res, images, sink); err != nil {
 			return nil, err
 		}
 	}

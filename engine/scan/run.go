@@ -130,7 +130,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	res.Timings.ExtractSeconds = time.Since(t0).Seconds()
 
 	if o.Glint {
-		if err := runGlint(ctx, o.Dir, res, images, sink); err != nil {
+		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink); err != nil {
 			return nil, err
 		}
 	}

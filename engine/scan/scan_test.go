@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -259,6 +260,48 @@ func TestReselect(t *testing.T) {
 	for _, bad := range [][]int{{1}, {1, 1}, {0, 1, 2, 3, 4, 5, 6, 7, 8}, {0, 100000}} {
 		if _, err := Reselect(context.Background(), dir, bad, ReselectOptions{}); err == nil {
 			t.Errorf("Reselect(%v) accepted", bad)
+		}
+	}
+}
+
+// TestAnalysisFramesPerPose: the defect analysis uses the sharpest still
+// frame of every still pose, the golden frames stay five, and result.json
+// keeps the original formulas as seed scores beside the new ones.
+func TestAnalysisFramesPerPose(t *testing.T) {
+	src, truth := sample(t)
+	dir := filepath.Join(t.TempDir(), "scan")
+	res, err := Run(context.Background(), Options{Video: src, Dir: dir, ScanID: "s", ItemType: "comic", Glint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AnalysisFrames(res)
+	t.Logf("poses %d, analysis frames %v, golden %v, damage %.2f (seed %.2f), defects %d",
+		len(res.Poses), res.Report.AnalysisFrames, res.AutomaticPicks, res.DamageScore, res.SeedDamageScore, len(res.Defects))
+	// The analysis's still poses (a still focus hunt may join two holds).
+	if len(res.Poses) < 3 || len(res.Poses) > len(truth.Holds) || len(want) != len(res.Poses) {
+		t.Fatalf("poses %v for holds %v; analysis frames %v", res.Poses, truth.Holds, want)
+	}
+	got := slices.Clone(res.Report.AnalysisFrames)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("analysis frames %v, want %v", got, want)
+	}
+	for i, f := range want {
+		p := res.Poses[i]
+		if f < p.Start || f >= p.End || !res.Frames[f].Stable {
+			t.Errorf("analysis frame %d outside still pose %+v", f, p)
+		}
+	}
+	if len(res.GoldenFrames) != 5 || len(res.RectifiedFrames) != 5 {
+		t.Errorf("%d golden frames, %d rectified images", len(res.GoldenFrames), len(res.RectifiedFrames))
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ResultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"seedDamageScore"`, `"seedDefectPercentage"`, `"defects"`, `"analysisFrames"`, `"damageScore"`} {
+		if !strings.Contains(string(data), key) {
+			t.Errorf("result.json lacks %s", key)
 		}
 	}
 }

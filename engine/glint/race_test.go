@@ -1,0 +1,5 @@
+//go:build race
+
+package glint
+
+const raceEnabled = true
