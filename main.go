@@ -32,6 +32,7 @@ func main() {
 		}
 		return
 	}
+	attachParentConsole()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, args, os.Stdout, os.Stderr)
 	stop()
