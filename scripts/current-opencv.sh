@@ -88,21 +88,21 @@ trap 'rm -rf "$WORK"' EXIT
 write_modfile "$WORK"
 MOD=-modfile=$WORK/go.current.mod
 
-race=()
-[ "${RACE:-}" = 1 ] && race=(-race)
+race=""
+if [ "${RACE:-}" = 1 ]; then race=-race; fi
 
 start=$(date +%s)
 echo "== OpenCV $OPENCV_VERSION from ${PREFIX:-$(pkg-config --variable=prefix opencv4)}, gocv $GOCV_CURRENT"
 echo "== go vet ./..."
 $GO vet "$MOD" ./...
-echo "== go test ${race[*]} ./engine/... ./cli/..."
+echo "== go test $race ./engine/... ./cli/..."
 set +e
-$GO test "$MOD" "${race[@]}" -v -count=1 -timeout 30m ./engine/... ./cli/... >"$WORK/test.log" 2>&1
+$GO test "$MOD" $race -v -count=1 -timeout 30m ./engine/... ./cli/... >"$WORK/test.log" 2>&1
 rc=$?
 set -e
-grep -E '^(ok|FAIL|\?|panic)|^\s*--- FAIL' "$WORK/test.log" || true
+grep -E '^(ok|FAIL|\?|panic)|^[[:space:]]*--- FAIL' "$WORK/test.log" || true
 # Tests and subtests, as go test -v reports them.
-count() { grep -cE "^\s*--- $1" "$WORK/test.log" || true; }
+count() { grep -cE "^[[:space:]]*--- $1" "$WORK/test.log" || true; }
 summary="tests: $(count PASS) passed, $(count FAIL) failed, $(count SKIP) skipped (subtests included)"
 echo "$summary"
 if [ $rc != 0 ]; then

@@ -78,8 +78,13 @@ package_darwin() {
   local arch out
   arch=$($GO env GOARCH)
   out="$DIST/$NAME-$VERSION-darwin-$arch.zip"
-  echo "building $EXE $VERSION (release, darwin/$arch)"
-  $GO build -tags release -ldflags "$LDFLAGS" -o "$STAGE/bin/$EXE" .
+  # Homebrew's OpenCV is 4.10 or newer: gocv is switched to the release made
+  # for it on a copy of go.mod, as `make test-current-opencv` does.
+  local ocv
+  ocv=$(pkg-config --modversion opencv4)
+  GO=$GO ./scripts/current-opencv.sh --modfile-only "$STAGE/mod" "$ocv" >/dev/null
+  echo "building $EXE $VERSION (release, darwin/$arch, OpenCV $ocv, $(grep -o 'gocv.io/x/gocv v[^ ]*' "$STAGE/mod/go.current.mod"))"
+  $GO build -modfile="$STAGE/mod/go.current.mod" -tags release -ldflags "$LDFLAGS" -o "$STAGE/bin/$EXE" .
   stage_metadata
   (cd "$STAGE/meta" && "$FYNE" package -os darwin -release --exe "$STAGE/bin/$EXE")
   "$STAGE/meta/$NAME.app/Contents/MacOS/$EXE" --version
@@ -87,7 +92,7 @@ package_darwin() {
   rm -rf "${DIST:?}/$NAME.app" "$out"
   cp -R "$STAGE/meta/$NAME.app" "$DIST/"
   (cd "$DIST" && ditto -c -k --keepParent "$NAME.app" "$(basename "$out")")
-  echo "wrote dist/$NAME.app and ${out#"$ROOT"/} (links Homebrew's OpenCV: users need brew install opencv)"
+  echo "wrote dist/$NAME.app and ${out#"$ROOT"/} (links Homebrew's OpenCV $ocv: users need brew install opencv)"
 }
 
 # bundle_dlls OBJDUMP EXE DEST DIR...: copy every DLL that EXE needs,
