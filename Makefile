@@ -112,6 +112,7 @@ package-windows:
 
 ## wine-check: run the Windows zip's exe under Wine: --version, analyze on the sample (same picks as Linux), window screenshot
 wine-check:
+	$(call apt_install,wine wine64 xvfb xauth imagemagick gcc-mingw-w64-x86-64 python3)
 	./scripts/wine-check.sh dist/GradeVault-$(VERSION)-windows-amd64.zip
 
 ## package-darwin: dist/GradeVault.app (+ zip) on macOS with Homebrew's OpenCV

@@ -40,6 +40,17 @@ if [ ! -f "$WINEPREFIX/.initialised" ]; then
   wineserver -w
   touch "$WINEPREFIX/.initialised"
 fi
+# Go 1.22+ programs call ProcessPrng in bcryptprimitives.dll at start-up
+# ("fatal error: bcryptprimitives.dll not found" otherwise). Windows 10/11
+# have it; Debian 12's Wine 8.0 does not, so this prefix (only this one) gets
+# a small stand-in built from scripts/wine-bcryptprimitives.c.
+sys32=$WINEPREFIX/drive_c/windows/system32
+if [ ! -f "$sys32/bcryptprimitives.dll" ]; then
+  echo "adding ProcessPrng (bcryptprimitives.dll) to the Wine prefix"
+  x86_64-w64-mingw32-gcc -O2 -shared -o "$sys32/bcryptprimitives.dll" \
+    scripts/wine-bcryptprimitives.c -Wl,--kill-at -ladvapi32 ||
+    fail "cannot build the bcryptprimitives.dll stand-in (needs gcc-mingw-w64-x86-64)"
+fi
 
 python3 -m zipfile -e "$ZIP" "$WORK/unzipped"
 exe=$(find "$WORK/unzipped" -iname '*.exe' | head -1)
