@@ -28,7 +28,8 @@ RUNTIME_DEBS := libopencv-core406 libopencv-imgproc406 libopencv-imgcodecs406 \
                 libxrandr2 libxinerama1 libxi6 libxxf86vm1 libstdc++6 libgcc-s1 libc6
 LINUX_PKG = dist/GradeVault-$(VERSION)-linux-$$($(GO) env GOARCH).tar.xz
 
-.PHONY: deps build worker run test bench screenshots sample package package-windows package-darwin fyne-cli clean
+.PHONY: deps build worker run test bench screenshots sample package package-windows package-darwin fyne-cli clean \
+        opencv-current opencv-windows test-current-opencv wine-check
 
 # apt_install: install the Debian packages in $(1) that are missing. Where
 # there is no apt-get (macOS, MSYS2) it says what it skipped and goes on.
@@ -92,11 +93,32 @@ package: deps fyne-cli
 	RUNTIME_DEBS="$(RUNTIME_DEBS)" ./scripts/package-check.sh $(LINUX_PKG)
 	@ls -l dist/GradeVault-$(VERSION)-linux-*.tar.xz
 
-## package-windows: dist/GradeVault-V-windows-amd64.zip with mingw-w64; needs OPENCV_WIN_DIR
+## opencv-current: build OpenCV 4.10 for Linux into ~/.cache/gradevault/opencv-4.10 (long, cached)
+opencv-current:
+	./scripts/opencv-build.sh linux
+
+## opencv-windows: cross-build FFmpeg, libpng and OpenCV 4.10 (static) for windows/amd64 (long, cached)
+opencv-windows:
+	./scripts/opencv-build.sh windows
+
+## test-current-opencv: go vet + engine/cli tests with gocv v0.39.0 on OpenCV 4.10 (not part of `make test`)
+test-current-opencv: opencv-current
+	GO=$(GO) ./scripts/current-opencv.sh
+
+## package-windows: dist/GradeVault-V-windows-amd64.zip, cross-built with mingw-w64 on OpenCV 4.10
+# On Linux without OPENCV_WIN_DIR, OpenCV (and FFmpeg) are cross-built first
+# (cached); in MSYS2, OPENCV_WIN_DIR=/mingw64.
 package-windows:
-	@./scripts/package.sh check windows
+	@if [ -z "$(OPENCV_WIN_DIR)" ] && [ "$$(uname -s)" = Linux ]; then ./scripts/opencv-build.sh windows; fi
+	@OPENCV_WIN_DIR="$(or $(OPENCV_WIN_DIR),$(shell ./scripts/opencv-build.sh prefix windows))" ./scripts/package.sh check windows
 	@$(MAKE) --no-print-directory fyne-cli
-	FYNE="$(FYNE)" GO=$(GO) ./scripts/package.sh windows
+	OPENCV_WIN_DIR="$(or $(OPENCV_WIN_DIR),$(shell ./scripts/opencv-build.sh prefix windows))" \
+	  FYNE="$(FYNE)" GO=$(GO) ./scripts/package.sh windows
+
+## wine-check: run the Windows zip's exe under Wine: --version, analyze on the sample (same picks as Linux), window screenshot
+wine-check:
+	$(call apt_install,wine wine64 xvfb xauth imagemagick gcc-mingw-w64-x86-64 python3)
+	./scripts/wine-check.sh dist/GradeVault-$(VERSION)-windows-amd64.zip
 
 ## package-darwin: dist/GradeVault.app (+ zip) on macOS with Homebrew's OpenCV
 package-darwin:

@@ -36,6 +36,7 @@ func main() {
 		}
 		return
 	}
+	attachParentConsole()
 	// The first Ctrl-C cancels the command, which cleans up and exits 130;
 	// after it the default handling is back, so a second one ends the
 	// process at once.

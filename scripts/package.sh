@@ -32,8 +32,8 @@ die() { echo "package: $*" >&2; exit 2; }
 # Prerequisites, one clear line each when missing.
 check_windows() {
   [ -n "${OPENCV_WIN_DIR:-}" ] ||
-    die "package-windows needs OpenCV 4.6 built for mingw-w64: set OPENCV_WIN_DIR to its prefix (include/opencv4, bin/*.dll, lib/pkgconfig/opencv4.pc), e.g. OPENCV_WIN_DIR=/mingw64 in MSYS2; see README 'Packages'"
-  [ -d "$OPENCV_WIN_DIR" ] || die "OPENCV_WIN_DIR=$OPENCV_WIN_DIR is not a directory"
+    die "package-windows needs OpenCV 4.10+ built for mingw-w64: on Linux \`make package-windows\` cross-builds it (scripts/opencv-build.sh windows); otherwise set OPENCV_WIN_DIR to its prefix (include/opencv4, lib/pkgconfig/opencv4.pc), e.g. OPENCV_WIN_DIR=/mingw64 in MSYS2; see README 'Packages'"
+  [ -d "$OPENCV_WIN_DIR" ] || die "OPENCV_WIN_DIR=$OPENCV_WIN_DIR is not a directory (on Linux: scripts/opencv-build.sh windows builds it)"
   opencv_pc=$(find "$OPENCV_WIN_DIR" -name opencv4.pc -path '*pkgconfig*' 2>/dev/null | head -1)
   [ -n "$opencv_pc" ] ||
     die "no opencv4.pc under OPENCV_WIN_DIR=$OPENCV_WIN_DIR (build OpenCV with -DOPENCV_GENERATE_PKGCONFIG=ON, or use MSYS2's mingw-w64-x86_64-opencv)"
@@ -78,8 +78,13 @@ package_darwin() {
   local arch out
   arch=$($GO env GOARCH)
   out="$DIST/$NAME-$VERSION-darwin-$arch.zip"
-  echo "building $EXE $VERSION (release, darwin/$arch)"
-  $GO build -tags release -ldflags "$LDFLAGS" -o "$STAGE/bin/$EXE" .
+  # Homebrew's OpenCV is 4.10 or newer: gocv is switched to the release made
+  # for it on a copy of go.mod, as `make test-current-opencv` does.
+  local ocv
+  ocv=$(pkg-config --modversion opencv4)
+  GO=$GO ./scripts/current-opencv.sh --modfile-only "$STAGE/mod" "$ocv" >/dev/null
+  echo "building $EXE $VERSION (release, darwin/$arch, OpenCV $ocv, $(grep -o 'gocv.io/x/gocv v[^ ]*' "$STAGE/mod/go.current.mod"))"
+  $GO build -modfile="$STAGE/mod/go.current.mod" -tags release -ldflags "$LDFLAGS" -o "$STAGE/bin/$EXE" .
   stage_metadata
   (cd "$STAGE/meta" && "$FYNE" package -os darwin -release --exe "$STAGE/bin/$EXE")
   "$STAGE/meta/$NAME.app/Contents/MacOS/$EXE" --version
@@ -87,7 +92,7 @@ package_darwin() {
   rm -rf "${DIST:?}/$NAME.app" "$out"
   cp -R "$STAGE/meta/$NAME.app" "$DIST/"
   (cd "$DIST" && ditto -c -k --keepParent "$NAME.app" "$(basename "$out")")
-  echo "wrote dist/$NAME.app and ${out#"$ROOT"/} (links Homebrew's OpenCV: users need brew install opencv)"
+  echo "wrote dist/$NAME.app and ${out#"$ROOT"/} (links Homebrew's OpenCV $ocv: users need brew install opencv)"
 }
 
 # bundle_dlls OBJDUMP EXE DEST DIR...: copy every DLL that EXE needs,
@@ -136,10 +141,15 @@ package_windows() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
       fi
       cc=x86_64-w64-mingw32-gcc-posix cxx=x86_64-w64-mingw32-g++-posix objdump=x86_64-w64-mingw32-objdump
-      # opencv4.pc names its build prefix; --define-prefix relocates it here.
-      printf '#!/bin/sh\nexec pkg-config --define-prefix "$@"\n' >"$STAGE/pkg-config"
+      # opencv4.pc names its build prefix; --define-prefix relocates it
+      # here. --static: scripts/opencv-build.sh builds static libraries,
+      # and its FFmpeg and libpng (under deps/) are linked in too.
+      printf '#!/bin/sh\nexec pkg-config --define-prefix --static "$@"\n' >"$STAGE/pkg-config"
       chmod +x "$STAGE/pkg-config"
-      export PKG_CONFIG="$STAGE/pkg-config" PKG_CONFIG_LIBDIR="$pcdir" PKG_CONFIG_PATH=""
+      export PKG_CONFIG="$STAGE/pkg-config" PKG_CONFIG_PATH=""
+      PKG_CONFIG_LIBDIR="$pcdir"
+      [ -d "$OPENCV_WIN_DIR/deps/lib/pkgconfig" ] && PKG_CONFIG_LIBDIR="$PKG_CONFIG_LIBDIR:$OPENCV_WIN_DIR/deps/lib/pkgconfig"
+      export PKG_CONFIG_LIBDIR
       dlldirs=("$OPENCV_WIN_DIR/bin" "$pcdir/../../bin"
         "$(dirname "$($cxx -print-file-name=libstdc++-6.dll)")"
         "$(dirname "$($cc -print-file-name=libgcc_s_seh-1.dll)")"
@@ -151,18 +161,29 @@ package_windows() {
       dlldirs=("$OPENCV_WIN_DIR/bin" "$pcdir/../../bin")
       ;;
   esac
-  local pc=${PKG_CONFIG:-pkg-config}
-  # gocv's own Windows flags name C:/opencv and OpenCV 4.6 contrib modules:
-  # customenv turns them off and takes the flags from opencv4.pc instead.
+  local pc=${PKG_CONFIG:-pkg-config} opencv_version
+  # gocv's own Windows flags name C:/opencv and contrib modules: customenv
+  # turns them off and takes the flags from opencv4.pc instead.
   CGO_CPPFLAGS="$($pc --cflags opencv4)"
   CGO_LDFLAGS="$($pc --libs opencv4)"
+  # A static OpenCV with FFmpeg: FFmpeg's own libraries and the Windows
+  # ones they need (bcrypt, ...) come from FFmpeg's .pc files.
+  if $pc --exists libavformat 2>/dev/null; then
+    CGO_LDFLAGS="$CGO_LDFLAGS $($pc --libs libavformat libavcodec libswscale libavutil)"
+  fi
+  opencv_version=$($pc --modversion opencv4)
   export CGO_CPPFLAGS CGO_LDFLAGS CC="$cc" CXX="$cxx" GOOS=windows GOARCH=amd64 CGO_ENABLED=1
   # fyne builds here itself (it must, to link the icon and version resource),
   # so it gets a copy of the sources; -X reaches it through GOFLAGS.
   mkdir -p "$STAGE/src"
   tar -C "$ROOT" --exclude=./.git --exclude=./bin --exclude=./dist --exclude=./screenshots -cf - . |
     tar -C "$STAGE/src" -xf -
-  echo "building $NAME.exe $VERSION (release, windows/amd64, $cc)"
+  # OpenCV 4.10+ needs the gocv release made for it: the copy's go.mod is
+  # switched the way `make test-current-opencv` switches it.
+  GO=$GO ./scripts/current-opencv.sh --modfile-only "$STAGE/mod" "$opencv_version" >/dev/null
+  cp "$STAGE/mod/go.current.mod" "$STAGE/src/go.mod"
+  cp "$STAGE/mod/go.current.sum" "$STAGE/src/go.sum"
+  echo "building $NAME.exe $VERSION (release, windows/amd64, $cc, OpenCV $opencv_version, $(grep -o 'gocv.io/x/gocv v[^ ]*' "$STAGE/src/go.mod"))"
   (cd "$STAGE/src" && GOFLAGS="${GOFLAGS:-} -ldflags=-X=main.version=$VERSION" \
     "$FYNE" package -os windows -release --tags customenv)
   mkdir -p "$STAGE/zip/$NAME"

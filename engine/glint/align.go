@@ -24,6 +24,11 @@ const (
 	eccMaxChange  = 2.0  // px; ECC may move the ORB estimate at most this far
 )
 
+// homographyRANSAC is cv::RANSAC for FindHomography. gocv v0.31.0 spells
+// its constant HomograpyMethodRANSAC, later releases (the ones made for
+// OpenCV 4.10+) HomographyMethodRANSAC; the value is the same on both.
+const homographyRANSAC gocv.HomographyMethod = 8
+
 // features are ORB keypoints and descriptors of one rectified grey frame.
 type features struct {
 	pts  [][2]float64
@@ -184,7 +189,7 @@ func ransacHomography(src, dst [][2]float64) (homography, []bool, bool) {
 	}
 	mask := gocv.NewMat()
 	defer mask.Close()
-	hm := gocv.FindHomography(sm, &dm, gocv.HomograpyMethodRANSAC, ransacThreshold, &mask, 2000, 0.995)
+	hm := gocv.FindHomography(sm, &dm, homographyRANSAC, ransacThreshold, &mask, 2000, 0.995)
 	defer hm.Close()
 	H, ok := homographyFromMat(hm)
 	if !ok || mask.Empty() {
