@@ -232,3 +232,54 @@ func pickOtherFrame(r *reviewScreen) int {
 	}
 	return best
 }
+
+// rechoose picks the golden frames again from the measured frames with a
+// new motion threshold and minimum gap (scan.Rechoose: nothing is decoded
+// but the new golden frames) and re-runs the defect analysis, in the
+// background, like a re-selection by hand.
+func (r *reviewScreen) rechoose(threshold float64, gap int) {
+	if r.reselCancel != nil {
+		r.reselCancel()
+	}
+	r.reselSeq++
+	seq := r.reselSeq
+	ctx, cancel := context.WithCancel(r.c.ctx)
+	r.reselCancel = cancel
+	prev := r.reselDone
+	done := make(chan struct{})
+	r.reselDone = done
+	r.busy = true
+	r.updateButtons()
+	r.status.Importance = widget.MediumImportance
+	r.status.SetText(fmt.Sprintf("Choosing the golden frames again (threshold %s px, gap %d)…", fmtNum(threshold), gap))
+	r.status.Show()
+	dir := r.dir
+	r.c.goBG(func(context.Context) {
+		defer close(done)
+		defer cancel()
+		if prev != nil {
+			<-prev
+		}
+		res, err := scan.Rechoose(ctx, dir, scan.RechooseOptions{MotionThreshold: threshold, MinGap: gap, Glint: true})
+		r.c.do(func() {
+			if seq != r.reselSeq || r.c.review != r || r.closed {
+				return
+			}
+			r.busy = false
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					r.status.Importance = widget.DangerImportance
+					r.status.SetText("New settings not applied: " + err.Error())
+				}
+				r.updateButtons()
+				return
+			}
+			r.undo = nil // the automatic picks changed under the undo stack
+			r.setResult(res)
+			r.status.Importance = widget.SuccessImportance
+			r.status.SetText("Golden frames chosen again with the new settings.")
+			r.status.Show()
+			r.updateButtons()
+		})
+	})
+}

@@ -23,6 +23,7 @@ import (
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 	"gradevault/engine/upload"
+	"gradevault/engine/video"
 	"gradevault/internal/fakestorage"
 )
 
@@ -557,5 +558,39 @@ func TestLowConfidenceBanner(t *testing.T) {
 	old.Frames = []scan.FrameRecord{{Frame: 0, Motion: 5}, {Frame: 1, Motion: 4}}
 	if c := confidenceOf(&old); !c.Low {
 		t.Error("no still frame in an old result: not low confidence")
+	}
+}
+
+// TestSettingsRechooseOpenScan changes the minimum gap with a scan open:
+// the golden frames are chosen again from the measured frames (nothing
+// decoded but the new golden frames) and the review shows them.
+func TestSettingsRechooseOpenScan(t *testing.T) {
+	path := testVideo(t)
+	h := newHarness(t, scan.Run, "")
+	c := h.c
+	c.enqueue(path)
+	h.settle()
+	r := c.review
+	if r == nil {
+		t.Fatal("no review")
+	}
+	_, before := video.Counts()
+	h.locked(func() { r.rechoose(1.0, 40) })
+	h.settle()
+	c.wait()
+	h.settle()
+	_, after := video.Counts()
+	var res *scan.Result
+	h.locked(func() { res = c.review.res })
+	if res.Settings.MinGap != 40 {
+		t.Fatalf("settings after rechoose: %+v", res.Settings)
+	}
+	for i := 1; i < len(res.GoldenFrameDetails); i++ {
+		if d := res.GoldenFrameDetails[i].Frame - res.GoldenFrameDetails[i-1].Frame; d < 40 {
+			t.Errorf("golden frames %d apart, gap 40", d)
+		}
+	}
+	if n := after - before; n > int64(len(res.GoldenFrames))+12 {
+		t.Errorf("rechoose decoded %d frames: more than the golden and analysis frames", n)
 	}
 }

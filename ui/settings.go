@@ -132,7 +132,14 @@ func (c *controller) saveSettings(f *settingsForm) {
 		c.notify("Settings not saved", err.Error())
 		return
 	}
+	old := c.settings
 	c.settings = s
+	// The open scan follows new selection settings at once: its frames are
+	// measured already.
+	if r := c.review; r != nil && r.res != nil && (s.MotionThreshold != old.MotionThreshold || s.MinGap != old.MinGap) {
+		d := analysis.Options{MotionThreshold: s.MotionThreshold, MinGap: s.MinGap}.Defaults()
+		r.rechoose(d.MotionThreshold, d.MinGap)
+	}
 	key := strings.TrimSpace(f.key.Text)
 	f.key.SetText("")
 	if key == "" {
