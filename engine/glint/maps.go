@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gocv.io/x/gocv"
+
+	"gradevault/engine/item"
 )
 
 // Weights of the original worker.
@@ -214,26 +216,11 @@ func combine(maps [][]float32, greys []gocv.Mat, valid []uint8, w, h int) *analy
 	return an
 }
 
-// regionFractions are the regions as fractions of the rectified item.
-var regionFractions = map[string][4]float64{
-	"corner_tl": {0, 0, .18, .15},
-	"corner_tr": {.82, 0, 1, .15},
-	"corner_bl": {0, .85, .18, 1},
-	"corner_br": {.82, .85, 1, 1},
-	"spine":     {0, .15, .12, .85},
-	"surface":   {.15, .15, .85, .85},
-}
-
-// regionWeights make up the damage score.
-var regionWeights = map[string]float64{
-	"corner_tl": .15, "corner_tr": .15, "corner_bl": .15, "corner_br": .15,
-	"spine": .20, "surface": .20,
-}
-
-// regionRect converts a region's fractions to canvas pixels.
+// regionRect is a region of the original worker's layout (comicRegions)
+// in canvas pixels.
 func regionRect(name string, w, h int) image.Rectangle {
-	f := regionFractions[name]
-	return image.Rect(int(f[0]*float64(w)), int(f[1]*float64(h)), int(f[2]*float64(w)), int(f[3]*float64(h)))
+	f, _ := RegionFraction(item.Comic, name)
+	return regionSpec{frac: f}.rect(w, h)
 }
 
 // regions fills the report's region details, damage score and defect
@@ -246,26 +233,10 @@ func regions(an *analysis, refGrey gocv.Mat, valid []uint8, rep *Report) {
 	rep.RegionScores = map[string]float64{}
 	rep.RegionDetails = map[string]RegionDetail{}
 	damage := 0.0
-	for _, name := range RegionNames {
-		r := regionRect(name, an.w, an.h)
-		var cnt, masked, edge int
-		var sum float64
-		var mx float32
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			for x := r.Min.X; x < r.Max.X; x++ {
-				i := y*an.w + x
-				if valid[i] == 0 {
-					continue
-				}
-				cnt++
-				masked += int(an.mask[i])
-				if ep[i] != 0 {
-					edge++
-				}
-				sum += float64(an.score[i])
-				mx = max(mx, an.score[i])
-			}
-		}
+	// The original worker's regions and weights, whatever the item.
+	for _, reg := range comicRegions {
+		name := reg.name
+		cnt, masked, edge, sum, mx := sumRegion(reg.rect(an.w, an.h), an.w, valid, an.mask, ep, an.score)
 		var d RegionDetail
 		if cnt > 0 {
 			d.DefectCoverage = 100 * float64(masked) / float64(cnt)
@@ -274,7 +245,7 @@ func regions(an *analysis, refGrey gocv.Mat, valid []uint8, rep *Report) {
 			d.EdgeDensity = 100 * float64(edge) / float64(cnt)
 			d.QualityScore = math.Min(100, 0.4*d.DefectCoverage+0.3*d.MeanIntensity+0.3*d.EdgeDensity)
 		}
-		damage += regionWeights[name] * d.QualityScore
+		damage += reg.weight * d.QualityScore
 		d = RegionDetail{
 			DefectCoverage: round(d.DefectCoverage, 2),
 			MeanIntensity:  round(d.MeanIntensity, 2),

@@ -49,6 +49,17 @@ func regionsFor(t item.Type) []regionSpec {
 	return comicRegions
 }
 
+// RegionFraction is a region of an item type as fractions (x0, y0, x1, y1)
+// of the rectified item, the rectangle the analysis measures.
+func RegionFraction(t item.Type, name string) ([4]float64, bool) {
+	for _, r := range regionsFor(t) {
+		if r.name == name {
+			return r.frac, true
+		}
+	}
+	return [4]float64{}, false
+}
+
 // RegionNamesFor lists the region names of an item type, in report order.
 func RegionNamesFor(t item.Type) []string {
 	var out []string
@@ -62,6 +73,27 @@ func RegionNamesFor(t item.Type) []string {
 func (r regionSpec) rect(w, h int) image.Rectangle {
 	f := r.frac
 	return image.Rect(int(f[0]*float64(w)), int(f[1]*float64(h)), int(f[2]*float64(w)), int(f[3]*float64(h)))
+}
+
+// sumRegion adds up a region's valid pixels: how many there are, how many
+// are in the mask and on an edge, and the sum and maximum of their score.
+func sumRegion(rc image.Rectangle, w int, valid, mask, edges []uint8, score []float32) (cnt, masked, edge int, sum float64, mx float32) {
+	for y := rc.Min.Y; y < rc.Max.Y; y++ {
+		for x := rc.Min.X; x < rc.Max.X; x++ {
+			i := y*w + x
+			if valid[i] == 0 {
+				continue
+			}
+			cnt++
+			masked += int(mask[i])
+			if edges[i] != 0 {
+				edge++
+			}
+			sum += float64(score[i])
+			mx = max(mx, score[i])
+		}
+	}
+	return cnt, masked, edge, sum, mx
 }
 
 // isCorner reports whether the region is one of the four corners.
@@ -103,24 +135,7 @@ func scoreRegions(dm *defectMap, wear [4]cornerWear, specs []regionSpec, refGrey
 	damage, wsum := 0.0, 0.0
 	for _, r := range specs {
 		rc := r.rect(dm.w, dm.h)
-		var cnt, masked, edge int
-		var sum float64
-		var mx float32
-		for y := rc.Min.Y; y < rc.Max.Y; y++ {
-			for x := rc.Min.X; x < rc.Max.X; x++ {
-				i := y*dm.w + x
-				if dm.valid[i] == 0 {
-					continue
-				}
-				cnt++
-				masked += int(dm.mask[i])
-				if ep[i] != 0 {
-					edge++
-				}
-				sum += float64(dm.score[i])
-				mx = max(mx, dm.score[i])
-			}
-		}
+		cnt, masked, edge, sum, mx := sumRegion(rc, dm.w, dm.valid, dm.mask, ep, dm.score)
 		var d RegionDetail
 		if cnt > 0 {
 			d.DefectCoverage = 100 * float64(masked) / float64(cnt)

@@ -26,7 +26,9 @@ import (
 	"gocv.io/x/gocv"
 
 	"gradevault/engine/centering"
+	"gradevault/engine/glint"
 	"gradevault/engine/grade"
+	"gradevault/engine/item"
 	"gradevault/engine/library"
 	"gradevault/engine/safefile"
 	"gradevault/engine/scan"
@@ -526,7 +528,7 @@ func (b *builder) defects() {
 		list = append(list, "This analysis names no defects; the red overlay marks what the glint analysis flagged. Region scores (0–100, higher is worse):")
 		names := b.regionNames()
 		for i, name := range names {
-			if rr, ok := regionBox(name, rep.RectifiedSize[0], rep.RectifiedSize[1]); ok {
+			if rr, ok := regionBox(b.res.ItemType, name, rep.RectifiedSize[0], rep.RectifiedSize[1]); ok {
 				p.SetDrawColor(255, 210, 0)
 				p.Rect(x0+rr[0]*sx, y0+rr[1]*sy, rr[2]*sx, rr[3]*sy, "D")
 				b.badge(i+1, x0+rr[0]*sx+2, y0+rr[1]*sy+2)
@@ -587,25 +589,9 @@ func regionNames(m map[string]float64) []string {
 	return append(out, rest...)
 }
 
-// regionFractions are the glint analysis's regions as fractions (x0, y0,
-// x1, y1) of the rectified item, for drawing them; regions not listed
-// here are listed but not drawn.
-var regionFractions = map[string][4]float64{
-	"corner_tl":   {0, 0, .18, .15},
-	"corner_tr":   {.82, 0, 1, .15},
-	"corner_bl":   {0, .85, .18, 1},
-	"corner_br":   {.82, .85, 1, 1},
-	"spine":       {0, .15, .12, .85},
-	"surface":     {.15, .15, .85, .85},
-	"edge_top":    {.18, 0, .82, .1},
-	"edge_bottom": {.18, .9, .82, 1},
-	"edge_left":   {0, .13, .12, .87},
-	"edge_right":  {.88, .13, 1, .87},
-}
-
 // regionBox is a region's rectangle (x, y, w, h) on a w×h rectified item.
-func regionBox(name string, w, h int) ([4]float64, bool) {
-	f, ok := regionFractions[name]
+func regionBox(t item.Type, name string, w, h int) ([4]float64, bool) {
+	f, ok := glint.RegionFraction(t, name)
 	W, H := float64(w), float64(h)
 	return [4]float64{f[0] * W, f[1] * H, (f[2] - f[0]) * W, (f[3] - f[1]) * H}, ok
 }
