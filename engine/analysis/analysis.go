@@ -21,6 +21,8 @@ import (
 	"slices"
 	"time"
 
+	"gocv.io/x/gocv"
+
 	"gradevault/engine/event"
 	"gradevault/engine/video"
 )
@@ -65,6 +67,14 @@ type Options struct {
 	// a video measured before in the same mode is not decoded again.
 	Cache Cache
 	Sink  event.Sink
+	// Keep keeps the sharpest frame of every run of still frames in memory
+	// while the video is decoded (Result.Kept), so that the golden frames
+	// and the defect analysis's frames need no second decode; the caller
+	// must call Result.Close. At most KeepBytes of frames are kept
+	// (default DefaultKeepBytes); the least promising runs' frames go
+	// first. Nothing is kept when the metrics come from the cache.
+	Keep      bool
+	KeepBytes int
 }
 
 // Defaults returns o with every unset field given its default value.
@@ -86,6 +96,9 @@ func (o Options) Defaults() Options {
 	}
 	if o.Policy == "" {
 		o.Policy = PolicyPoses
+	}
+	if o.KeepBytes <= 0 {
+		o.KeepBytes = DefaultKeepBytes
 	}
 	return o
 }
@@ -112,6 +125,37 @@ type Result struct {
 	Warnings   []string
 	Elapsed    time.Duration
 	Cached     bool // the metrics came from the cache: nothing was decoded
+	// Kept are the frames kept in memory (Options.Keep), in frame order.
+	Kept []*Kept
+}
+
+// Close releases the kept frames.
+func (r *Result) Close() {
+	discard(r.Kept)
+	r.Kept = nil
+}
+
+// KeepOnly closes the kept frames not in frames.
+func (r *Result) KeepOnly(frames []int) {
+	r.Kept = slices.DeleteFunc(r.Kept, func(c *Kept) bool {
+		if slices.Contains(frames, c.Index) {
+			return false
+		}
+		c.Image.Close()
+		return true
+	})
+}
+
+// TakeKept removes frame i from the kept frames and returns its image, which
+// the caller then owns; ok is false when i was not kept.
+func (r *Result) TakeKept(i int) (img gocv.Mat, ok bool) {
+	for k, c := range r.Kept {
+		if c.Index == i {
+			r.Kept = slices.Delete(r.Kept, k, k+1)
+			return c.Image, true
+		}
+	}
+	return gocv.Mat{}, false
 }
 
 // PTS returns every frame's stream timestamp, the index video.Reader.SetIndex
@@ -165,12 +209,13 @@ func Run(ctx context.Context, path string, opts Options) (*Result, error) {
 	}
 
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseAnalyse})
-	frames, err := analyse(ctx, path, info, chunks, workers, opts, sink)
+	frames, kept, err := analyse(ctx, path, info, chunks, workers, opts, sink)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Info: info, Options: opts, Chunks: chunks, Frames: frames}
+	res := &Result{Info: info, Options: opts, Chunks: chunks, Frames: frames, Kept: kept}
 	if len(frames) < 2 {
+		res.Close()
 		return nil, fmt.Errorf("%s: %w", path, ErrTooFewFrames)
 	}
 	if w := truncation(len(frames), info.Frames); w != "" {

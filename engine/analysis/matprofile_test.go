@@ -21,6 +21,25 @@ func TestNoMatLeaks(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Kept frames: evicted ones (a two-frame budget) are freed at once,
+	// the rest by Close; a cancelled run frees what it kept.
+	kept, err := Run(context.Background(), v.path, Options{Workers: 2, Keep: true, KeepBytes: 2 * 320 * 240 * 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept.Kept) == 0 {
+		t.Fatal("nothing kept")
+	}
+	kept.Close()
+	ctx0, cancel0 := context.WithCancel(context.Background())
+	n := 0
+	Run(ctx0, v.path, Options{Workers: 2, Keep: true, Sink: func(e event.Event) {
+		if _, ok := e.(event.FrameAnalysed); ok {
+			if n++; n == 40 {
+				cancel0()
+			}
+		}
+	}})
 	// A cancelled run must release its Mats too.
 	ctx, cancel := context.WithCancel(context.Background())
 	Run(ctx, v.path, Options{Workers: 2, Sink: func(e event.Event) {

@@ -219,7 +219,8 @@ func (m *metrics) robustMagnitude(flow, weight gocv.Mat) (float64, error) {
 		if w <= 0 {
 			continue
 		}
-		mag := math.Hypot(float64(fv[2*i]), float64(fv[2*i+1]))
+		x, y := float64(fv[2*i]), float64(fv[2*i+1])
+		mag := math.Sqrt(x*x + y*y) // flow vectors are small: no need for Hypot's overflow care
 		b := min(int(mag/histStep), nb-1)
 		m.hist[b] += float64(w)
 		total += float64(w)
@@ -252,13 +253,30 @@ func percentile32(v []float32, q float64) float32 {
 	return s[int(q*float64(len(s)-1))]
 }
 
-// laplacianVariance is the variance of the Laplacian of grey, as the
-// original computed it on a 64-bit float Laplacian. With a 3×3 aperture the
-// Laplacian of an 8-bit image is an integer in [-1020, 1020], so a 16-bit
-// Laplacian holds exactly the same values in a quarter of the memory, and
-// its sum and sum of squares are exact in float64: the result is the
-// original's, computed faster.
+// laplacianVariance is the variance of the Laplacian of grey (8-bit, one
+// channel), as the original computed it on a 64-bit float Laplacian. With a
+// 3×3 aperture the Laplacian of an 8-bit image is an integer in
+// [-1020, 1020], so its sum and sum of squares are exact in integers: one
+// pass over the image (laplacianSums) gives the original's value without
+// the full-size Laplacian image in between. lap is scratch for images the
+// one-pass sum does not take (not 8-bit or not continuous).
 func laplacianVariance(grey gocv.Mat, lap *gocv.Mat) (float64, error) {
+	n := float64(grey.Rows() * grey.Cols())
+	if n == 0 {
+		return 0, fmt.Errorf("sharpness of an empty image")
+	}
+	sum, sumsq, ok := laplacianSums(grey)
+	if !ok {
+		return laplacianVarianceCV(grey, lap)
+	}
+	mean := float64(sum) / n
+	return max(float64(sumsq)/n-mean*mean, 0), nil
+}
+
+// laplacianVarianceCV is laplacianVariance by OpenCV's own Laplacian and
+// MeanStdDev (a 16-bit Laplacian holds the same integers as the original's
+// 64-bit float one).
+func laplacianVarianceCV(grey gocv.Mat, lap *gocv.Mat) (float64, error) {
 	gocv.Laplacian(grey, lap, gocv.MatTypeCV16S, 1, 1, 0, gocv.BorderDefault)
 	mean, std := gocv.NewMat(), gocv.NewMat()
 	defer mean.Close()

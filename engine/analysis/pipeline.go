@@ -38,6 +38,8 @@ type pipeline struct {
 
 	free chan *slot
 	all  []*slot
+	keep *keeper // nil unless Options.Keep
+	refs int32   // uses of a slot: its own job, the next frame's, the keeper
 
 	mu       sync.Mutex
 	frames   []Frame
@@ -46,21 +48,34 @@ type pipeline struct {
 
 // analyse decodes the video once, in order, and measures every frame on
 // workers goroutines. Per-chunk progress is reported as frames finish.
+// With opts.Keep it also returns the sharpest frame of every still run
+// (see keeper), which the caller closes.
 func analyse(ctx context.Context, path string, info video.Info, chunks []event.Chunk,
-	workers int, opts Options, sink event.Sink) ([]Frame, error) {
+	workers int, opts Options, sink event.Sink) (_ []Frame, kept []*Kept, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
 	r, err := video.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer r.Close()
 
 	p := &pipeline{mode: opts.Mode, threshold: opts.MotionThreshold, chunks: chunks, sink: sink,
-		frames: make([]Frame, 0, info.Frames)}
+		frames: make([]Frame, 0, info.Frames), refs: 2}
 	if opts.Mode == Fast {
 		p.levels = FastLevels(max(info.Width, info.Height))
+	}
+	if opts.Keep {
+		p.keep = newKeeper(opts.MotionThreshold, info.Width*info.Height*3, opts.KeepBytes, p.release)
+		p.refs = 3
+		defer func() {
+			kept = p.keep.finish()
+			if err != nil {
+				discard(kept)
+				kept = nil
+			}
+		}()
 	}
 	// Two slots per worker keep every worker busy while the decoder reads
 	// ahead; more would only hold more frames in memory.
@@ -122,13 +137,14 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 		}
 		s.index, s.ts, s.pts, s.err = idx, ts, r.PTS(), nil
 		s.ready = make(chan struct{})
-		s.refs.Store(2) // its own job and the next frame's
+		s.refs.Store(p.refs)
 		p.started(idx)
 		select {
 		case jobs <- job{prev, s}:
 		case <-ctx.Done():
-			p.release(s)
-			p.release(s)
+			for range p.refs {
+				p.release(s)
+			}
 			s = nil
 		}
 		if s == nil {
@@ -143,24 +159,29 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 		p.release(prev) // no next frame will use it
 	}
 	if err := context.Cause(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p.finishChunks()
 	sort.Slice(p.frames, func(i, j int) bool { return p.frames[i].Index < p.frames[j].Index })
 	if len(p.frames) != decoded {
-		return nil, fmt.Errorf("internal error: %d frames decoded, %d measured", decoded, len(p.frames))
+		return nil, nil, fmt.Errorf("internal error: %d frames decoded, %d measured", decoded, len(p.frames))
 	}
-	return p.frames, nil
+	return p.frames, nil, nil
 }
 
 // measure prepares cur, then measures its motion from prev (nil for frame
-// 0), then releases both.
+// 0), then releases both (cur's keeper reference goes with it to the
+// keeper).
 func (p *pipeline) measure(ctx context.Context, m *metrics, prev, cur *slot) error {
+	offered := false
 	defer func() {
 		if prev != nil {
 			p.release(prev)
 		}
 		p.release(cur)
+		if p.keep != nil && !offered {
+			p.release(cur)
+		}
 	}()
 	cur.sharp, cur.err = m.prepare(cur.bgr, &cur.in)
 	close(cur.ready)
@@ -185,6 +206,10 @@ func (p *pipeline) measure(ctx context.Context, m *metrics, prev, cur *slot) err
 	f := Frame{Index: cur.index, Timestamp: cur.ts, PTS: cur.pts, Sharpness: cur.sharp, Motion: motion,
 		Stable: motion <= p.threshold}
 	p.done(f)
+	if p.keep != nil {
+		offered = true
+		p.keep.offer(f, cur)
+	}
 	return nil
 }
 

@@ -50,13 +50,13 @@ func AnalysisFrames(res *Result) []int {
 // three still poses the golden frames join the analysis frames. It stores
 // the report in res and lowers res.Confidence with the report's reasons.
 // Its images go to the staging folder of dir; save moves them into place.
-func runGlint(ctx context.Context, path, dir string, res *Result, images []gocv.Mat, sink event.Sink) error {
-	return runGlintWith(ctx, path, dir, res, images, sink, nil)
+func runGlint(ctx context.Context, path, dir string, res *Result, images []gocv.Mat, sink event.Sink, take takeFrame) error {
+	return runGlintWith(ctx, path, dir, res, images, sink, nil, take)
 }
 
 // runGlintWith is runGlint with the reference frame's outline set by hand
 // (nil: detected).
-func runGlintWith(ctx context.Context, path, dir string, res *Result, images []gocv.Mat, sink event.Sink, outline *[4][2]float64) error {
+func runGlintWith(ctx context.Context, path, dir string, res *Result, images []gocv.Mat, sink event.Sink, outline *[4][2]float64, take takeFrame) error {
 	start := time.Now()
 	staged := filepath.Join(dir, stagingDir)
 	if err := os.RemoveAll(staged); err != nil {
@@ -84,9 +84,17 @@ func runGlintWith(ctx context.Context, path, dir string, res *Result, images []g
 	defer func() { closeAll(extra) }()
 	var missing []int
 	for _, f := range anal {
-		if !golden[f] {
-			missing = append(missing, f)
+		if golden[f] {
+			continue
 		}
+		if take != nil {
+			if m, ok := take(f); ok {
+				extra = append(extra, m)
+				frames = append(frames, glint.Frame{Index: f, Image: m, Role: glint.RoleAnalysis})
+				continue
+			}
+		}
+		missing = append(missing, f)
 	}
 	var r *video.Reader
 	if len(missing) > 0 {

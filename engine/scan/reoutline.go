@@ -57,7 +57,7 @@ func Reoutline(ctx context.Context, dir string, corners [4][2]float64, o Reoutli
 	if res.Report != nil {
 		res.Warnings = removeAll(res.Warnings, res.Report.Warnings)
 	}
-	if err := runGlintWith(ctx, res.Video.Path, dir, res, images, sink, &corners); err != nil {
+	if err := runGlintWith(ctx, res.Video.Path, dir, res, images, sink, &corners, nil); err != nil {
 		return nil, err
 	}
 	if err := save(ctx, dir, res, sink); err != nil {

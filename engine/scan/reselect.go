@@ -81,7 +81,7 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 		}
 	}()
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
-	images, err := extract(ctx, path, dir, res, picks)
+	images, err := extract(ctx, path, dir, res, picks, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 	res.Centering, res.Subgrades = nil, nil
 	res.Timings.GlintSeconds = 0
 	if glint {
-		if err := runGlint(ctx, path, dir, res, images, sink); err != nil {
+		if err := runGlint(ctx, path, dir, res, images, sink, nil); err != nil {
 			return nil, err
 		}
 	}

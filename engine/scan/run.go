@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -78,10 +79,12 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	sink := event.Serialise(o.Sink)
 	ao := o.Analysis
 	ao.Sink = sink
+	ao.Keep = true // the still runs' best frames: no second decode for the picks
 	an, err := analysis.Run(ctx, o.Video, ao)
 	if err != nil {
 		return nil, err
 	}
+	defer an.Close()
 	abs, err := filepath.Abs(o.Video)
 	if err != nil {
 		abs = o.Video
@@ -122,7 +125,13 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		picks[i] = Pick{Frame: p.Index, Relaxed: p.Relaxed, Pose: p.Pose, Rank: p.Rank}
 	}
 	t0 := time.Now()
-	images, err := extract(ctx, o.Video, o.Dir, res, picks)
+	// Free the kept frames no later step takes before the memory-hungry ones.
+	need := slices.Clone(res.AutomaticPicks)
+	if o.Glint {
+		need = append(need, AnalysisFrames(res)...)
+	}
+	an.KeepOnly(need)
+	images, err := extract(ctx, o.Video, o.Dir, res, picks, an.TakeKept)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +139,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	res.Timings.ExtractSeconds = time.Since(t0).Seconds()
 
 	if o.Glint {
-		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink); err != nil {
+		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink, an.TakeKept); err != nil {
 			return nil, err
 		}
 	}
@@ -151,17 +160,26 @@ type Pick struct {
 	Rank    int // sharpness rank among the still frames, 0 if not still
 }
 
-// extract decodes the picked frames, saves them as PNGs under dir/frames and
-// fills the golden frame fields of res. It returns the decoded frames (BGR,
-// upright), which the caller closes.
-func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (images []gocv.Mat, err error) {
-	r, err := video.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	// Identify frames by their timestamps, as the analysis saw them.
-	r.SetIndex(res.frameIndex())
+// takeFrame hands over a frame already in memory (kept during the
+// analysis), which the caller then owns; ok is false when it has to be
+// decoded. A nil takeFrame has none.
+type takeFrame func(frame int) (img gocv.Mat, ok bool)
+
+// extract gets the picked frames (from take, else decoded from the
+// video), saves them as PNGs under dir/frames and fills the golden frame
+// fields of res. It returns the frames (BGR, upright), which the caller
+// closes.
+func extract(ctx context.Context, path, dir string, res *Result, picks []Pick, take takeFrame) (images []gocv.Mat, err error) {
+	var r *video.Reader
+	defer func() {
+		if r != nil {
+			r.Close()
+		}
+		if err != nil {
+			closeAll(images)
+			images = nil
+		}
+	}()
 	byFrame := make(map[int]FrameRecord, len(res.Frames))
 	for _, f := range res.Frames {
 		byFrame[f.Frame] = f
@@ -169,18 +187,30 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 	res.GoldenFrames = []string{}
 	res.FrameTimestamps = []float64{}
 	res.GoldenFrameDetails = []GoldenFrame{}
-	// Decode in frame order with one reader (picks are sorted, so it mostly
-	// reads forward), then encode the PNGs in parallel.
+	// Decode what is not in memory in frame order with one reader (picks
+	// are sorted, so it mostly reads forward), then encode the PNGs in
+	// parallel.
 	for _, p := range picks {
 		if err := ctx.Err(); err != nil {
-			closeAll(images)
-			return nil, err
+			return images, err
+		}
+		if take != nil {
+			if m, ok := take(p.Frame); ok {
+				images = append(images, m)
+				continue
+			}
+		}
+		if r == nil {
+			if r, err = video.Open(path); err != nil {
+				return images, err
+			}
+			// Identify frames by their timestamps, as the analysis saw them.
+			r.SetIndex(res.frameIndex())
 		}
 		m := gocv.NewMat()
 		if _, err := r.Frame(p.Frame, &m); err != nil {
 			m.Close()
-			closeAll(images)
-			return nil, fmt.Errorf("decode golden frame %d: %w", p.Frame, err)
+			return images, fmt.Errorf("decode golden frame %d: %w", p.Frame, err)
 		}
 		images = append(images, m)
 	}
@@ -201,8 +231,7 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick) (
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		closeAll(images)
-		return nil, err
+		return images, err
 	}
 	for i, p := range picks {
 		fr := byFrame[p.Frame]

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,24 @@ func TestRunWritesScanFolder(t *testing.T) {
 	}
 	if res.Report == nil || res.DefectMask == "" {
 		t.Fatal("glint report missing")
+	}
+	// With room for one kept frame, the other golden and analysis frames
+	// are decoded from the video again: the same result, byte for byte.
+	dir1 := filepath.Join(t.TempDir(), "scan-1")
+	res1, err := Run(context.Background(), Options{Video: src, Dir: dir1, ScanID: "scan-1", ItemType: "comic", Glint: true,
+		Analysis: analysis.Options{KeepBytes: 320 * 240 * 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.GoldenFrameDetails, res1.GoldenFrameDetails) || !reflect.DeepEqual(res.Report, res1.Report) {
+		t.Fatal("a one-frame keep budget changed the golden frames or the defect report")
+	}
+	for _, f := range res.GoldenFrames {
+		a, _ := os.ReadFile(filepath.Join(dir, f))
+		b, _ := os.ReadFile(filepath.Join(dir1, f))
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s differs with a one-frame keep budget", f)
+		}
 	}
 	for _, f := range files(t, dir) {
 		if safefile.IsTemp(filepath.Base(f)) {

@@ -1,6 +1,11 @@
 // Package synthtest shares generated test videos between the tests of a
 // package: each scene is written once per test binary into a temporary
 // folder that Main removes at the end.
+//
+// GRADEVAULT_SYNTH_CACHE=DIR keeps the videos in DIR instead, named by a
+// hash of their scene, and reuses them across runs (benchmarks at 1080p and
+// 4K spend minutes generating their videos otherwise). The ground truth is
+// recomputed from the scene (synth.TruthOf), never read back.
 package synthtest
 
 import (
@@ -18,8 +23,11 @@ import (
 var (
 	mu     sync.Mutex
 	dir    string
+	keep   bool // dir is GRADEVAULT_SYNTH_CACHE: reused, never removed
 	videos = map[string]*entry{}
 )
+
+const cacheEnv = "GRADEVAULT_SYNTH_CACHE"
 
 type entry struct {
 	once  sync.Once
@@ -62,7 +70,14 @@ func VideoFile(tb testing.TB, s synth.Scene, ext string) (string, *synth.Truth) 
 	name := fmt.Sprintf("%x%s", sha256.Sum256(key), ext)
 	mu.Lock()
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "gv-synthtest-"); err != nil {
+		dir = os.Getenv(cacheEnv)
+		if dir != "" {
+			keep = true
+			err = os.MkdirAll(dir, 0o755)
+		} else {
+			dir, err = os.MkdirTemp("", "gv-synthtest-")
+		}
+		if err != nil {
 			mu.Unlock()
 			tb.Fatal(err)
 		}
@@ -73,7 +88,15 @@ func VideoFile(tb testing.TB, s synth.Scene, ext string) (string, *synth.Truth) 
 		videos[name] = e
 	}
 	mu.Unlock()
-	e.once.Do(func() { e.truth, e.err = synth.Write(e.path, s) })
+	e.once.Do(func() {
+		if keep {
+			if st, err := os.Stat(e.path); err == nil && st.Size() > 0 {
+				e.truth = synth.TruthOf(s)
+				return
+			}
+		}
+		e.truth, e.err = synth.Write(e.path, s)
+	})
 	if e.err != nil {
 		tb.Fatalf("generate test video: %v", e.err)
 	}
@@ -85,7 +108,7 @@ func VideoFile(tb testing.TB, s synth.Scene, ext string) (string, *synth.Truth) 
 func Main(m *testing.M) {
 	code := m.Run()
 	mu.Lock()
-	if dir != "" {
+	if dir != "" && !keep {
 		os.RemoveAll(dir)
 	}
 	mu.Unlock()
