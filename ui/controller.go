@@ -21,6 +21,7 @@ import (
 	"gradevault/engine/library"
 	"gradevault/engine/scan"
 	"gradevault/engine/upload"
+	"gradevault/internal/cmem"
 )
 
 // Screen names, in the order a grader meets them.
@@ -464,5 +465,5 @@ func newSection(title string, content fyne.CanvasObject) fyne.CanvasObject {
 // goroutine.
 func releaseMemory() {
 	debug.FreeOSMemory()
-	trimCHeap()
+	cmem.Trim()
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"gradevault/engine/upload"
+	_ "gradevault/internal/cmem" // two C heap arenas: less memory for the same speed
 	"gradevault/internal/worker"
 )
 

@@ -17,6 +17,7 @@ import (
 	"gradevault/engine/event"
 	"gradevault/engine/item"
 	"gradevault/engine/video"
+	"gradevault/internal/cmem"
 )
 
 // ErrExists is returned when the output folder already holds an analysis
@@ -131,6 +132,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 		need = append(need, AnalysisFrames(res)...)
 	}
 	an.KeepOnly(need)
+	cmem.Trim() // the decoder's and the workers' buffers: give them back before the glint analysis
 	images, err := extract(ctx, o.Video, o.Dir, res, picks, an.TakeKept)
 	if err != nil {
 		return nil, err
