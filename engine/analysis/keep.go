@@ -13,12 +13,14 @@ import (
 // flight and the libraries).
 const DefaultKeepBytes = 64 << 20
 
-// keeper keeps, while the video is decoded, a full-resolution copy of the
-// sharpest frame of every run of still frames. Those are the frames the
-// golden-frame selection and the defect analysis take (every still pose's
-// best frame is the best of one of its runs), so they need no second
-// decode. Frames reach it out of order from the workers; it looks at them
-// in frame order, holding each one's slot until then.
+// keeper keeps, while the video is decoded, the sharpest frame of every
+// run of still frames. Those are the frames the golden-frame selection and
+// the defect analysis take (every still pose's best frame is the best of
+// one of its runs), so they need no second decode. Frames reach it out of
+// order from the workers; it looks at them in frame order, holding each
+// one's slot until then. It holds on to the slot of the open run's
+// sharpest frame so far, and when the run ends it takes that slot's image
+// over (the slot gets a new one): nothing is copied.
 //
 // It keeps at most max runs' frames; past that, it drops the least
 // promising (runs too short to settle first, then the least sharp). A
@@ -31,7 +33,8 @@ type keeper struct {
 	mu      sync.Mutex
 	next    int                 // the next frame in order
 	pending map[int]keptPending // arrived early
-	run     *Kept               // the open still run's best frame, nil between runs
+	run     *Kept               // the open still run's best frame so far, nil between runs
+	held    *slot               // and the slot it is in
 	runLen  int
 	kept    []*Kept
 }
@@ -82,19 +85,31 @@ func (k *keeper) look(f Frame, s *slot) {
 		return
 	}
 	k.runLen++
-	if k.run == nil {
-		k.run = &Kept{Index: f.Index, Sharpness: f.Sharpness, Image: gocv.NewMat()}
-		s.bgr.CopyTo(&k.run.Image)
-	} else if f.Sharpness > k.run.Sharpness {
+	if k.run == nil || f.Sharpness > k.run.Sharpness {
+		s.refs.Add(1) // offer's reference is still held: s cannot be in the pool
+		if k.held != nil {
+			k.release(k.held)
+		}
+		k.held = s
+		if k.run == nil {
+			k.run = &Kept{}
+		}
 		k.run.Index, k.run.Sharpness = f.Index, f.Sharpness
-		s.bgr.CopyTo(&k.run.Image)
 	}
 }
 
+// closeRun ends the open run: its best frame's image moves from its slot
+// into the kept frames.
 func (k *keeper) closeRun() {
 	if k.run == nil {
 		return
 	}
+	// The slot's own job is done and the next frame's uses only its flow
+	// input: nobody else reads its image until the decoder refills it.
+	k.run.Image = k.held.bgr
+	k.held.bgr = gocv.NewMat()
+	k.release(k.held)
+	k.held = nil
 	k.run.runLen = k.runLen
 	k.kept = append(k.kept, k.run)
 	k.run, k.runLen = nil, 0

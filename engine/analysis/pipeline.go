@@ -66,20 +66,13 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 	if opts.Mode == Fast {
 		p.levels = FastLevels(max(info.Width, info.Height))
 	}
-	if opts.Keep {
-		p.keep = newKeeper(opts.MotionThreshold, info.Width*info.Height*3, opts.KeepBytes, p.release)
-		p.refs = 3
-		defer func() {
-			kept = p.keep.finish()
-			if err != nil {
-				discard(kept)
-				kept = nil
-			}
-		}()
-	}
 	// Two slots per worker keep every worker busy while the decoder reads
 	// ahead; more would only hold more frames in memory.
+	// The keeper holds one more: the open still run's sharpest frame.
 	n := 2*workers + 2
+	if opts.Keep {
+		n++
+	}
 	p.free = make(chan *slot, n)
 	for i := 0; i < n; i++ {
 		s := &slot{bgr: gocv.NewMat(), in: newFlowInput()}
@@ -92,6 +85,17 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 			s.in.Close()
 		}
 	}()
+	if opts.Keep {
+		p.keep = newKeeper(opts.MotionThreshold, info.Width*info.Height*3, opts.KeepBytes, p.release)
+		p.refs = 3
+		defer func() { // before the slots close: the last run's frame is still in one
+			kept = p.keep.finish()
+			if err != nil {
+				discard(kept)
+				kept = nil
+			}
+		}()
+	}
 	p.progress = make([]event.ChunkProgress, len(chunks))
 	for i, c := range chunks {
 		p.progress[i] = event.ChunkProgress{Chunk: c.Index, State: event.ChunkQueued, Total: c.Len()}
