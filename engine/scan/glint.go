@@ -43,6 +43,13 @@ func AnalysisFrames(res *Result) []int {
 	return slices.Compact(out)
 }
 
+// closer frees ms[i] when called (glint.Frame.Release); closing it again
+// later, with the others, does nothing. ms must not be reallocated
+// meanwhile.
+func closer(ms []gocv.Mat, i int) func() {
+	return func() { ms[i].Close() }
+}
+
 // runGlint runs the glint analysis: the golden frames (images, in the
 // order of res.GoldenFrameDetails) are drawn and keep the original
 // formulas, the analysis frames (AnalysisFrames; decoded from the video
@@ -80,7 +87,8 @@ func runGlintWith(ctx context.Context, path, dir string, res *Result, images []g
 		}
 		frames = append(frames, glint.Frame{Index: f, Image: m, Role: role})
 	}
-	var extra []gocv.Mat
+	// Never grown past its capacity: the Release closures point into it.
+	extra := make([]gocv.Mat, 0, len(anal))
 	defer func() { closeAll(extra) }()
 	var missing []int
 	for _, f := range anal {
@@ -90,7 +98,7 @@ func runGlintWith(ctx context.Context, path, dir string, res *Result, images []g
 		if take != nil {
 			if m, ok := take(f); ok {
 				extra = append(extra, m)
-				frames = append(frames, glint.Frame{Index: f, Image: m, Role: glint.RoleAnalysis})
+				frames = append(frames, glint.Frame{Index: f, Image: m, Role: glint.RoleAnalysis, Release: closer(extra, len(extra)-1)})
 				continue
 			}
 		}
@@ -124,7 +132,7 @@ func runGlintWith(ctx context.Context, path, dir string, res *Result, images []g
 				return fmt.Errorf("decode analysis frame %d: %w", f, err)
 			}
 			extra = append(extra, m)
-			frames = append(frames, glint.Frame{Index: f, Image: m, Role: glint.RoleAnalysis})
+			frames = append(frames, glint.Frame{Index: f, Image: m, Role: glint.RoleAnalysis, Release: closer(extra, len(extra)-1)})
 		}
 		r.Close()
 	}
