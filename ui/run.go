@@ -42,6 +42,7 @@ type tourRunner interface {
 // Run opens the window and blocks until it is closed.
 func Run(o Options) error {
 	a := app.NewWithID("app.gradevault.GradeVault")
+	a.Settings().SetTheme(newTheme())
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	w := a.NewWindow("GradeVault")
 	// Fits a 1366×768 laptop screen; every screen's minimum size is smaller
