@@ -75,9 +75,6 @@ type Options struct {
 	// first. Nothing is kept when the metrics come from the cache.
 	Keep      bool
 	KeepBytes int
-	// YieldToDecoder runs the metric workers at a lower priority than the
-	// decoder (Linux): the window's and CLI's analyses, never a server's.
-	YieldToDecoder bool
 }
 
 // Defaults returns o with every unset field given its default value.

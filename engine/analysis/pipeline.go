@@ -114,9 +114,6 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 		go func() {
 			defer wg.Done()
 			defer m.Close()
-			if opts.YieldToDecoder {
-				yieldToDecoder()
-			}
 			for j := range jobs {
 				if err := p.measure(ctx, m, j.prev, j.cur); err != nil {
 					cancel(err)

@@ -80,7 +80,6 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	sink := event.Serialise(o.Sink)
 	ao := o.Analysis
 	ao.Sink = sink
-	ao.YieldToDecoder = os.Getenv("GV_YIELD") != ""
 	ao.Keep = true // the still runs' best frames: no second decode for the picks
 	an, err := analysis.Run(ctx, o.Video, ao)
 	if err != nil {
