@@ -83,6 +83,13 @@ esac
 OPENCV_VERSION=$(pkg-config --modversion opencv4)
 GOCV_CURRENT=${GOCV_CURRENT:-$(gocv_for "$OPENCV_VERSION")}
 
+# A build cache of its own per OpenCV build: Go's cache does not key a cgo
+# package on what pkg-config answers, so a gocv compiled against another
+# OpenCV (or a headers-only stub) would be linked with that one's flags.
+DEBIAN_GOCACHE=$($GO env GOCACHE)
+pcsum=$(pkg-config --variable=pcfiledir opencv4 | xargs -I{} cat {}/opencv4.pc | sha256sum | cut -c1-12)
+export GOCACHE=${GOCACHE_CURRENT:-${GRADEVAULT_CACHE:-$HOME/.cache/gradevault}/go-build-opencv-$OPENCV_VERSION-$pcsum}
+
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 write_modfile "$WORK"
@@ -121,7 +128,7 @@ grep -qF "$OPENCV_VERSION" "$WORK/version.txt" || { echo "current-opencv: the bi
 "$WORK/gradevault-current" analyze assets/sample.mp4 --out "$WORK/scan-current" --scan-id current --quiet >/dev/null
 if [ -n "$PREFIX" ]; then
   # The same analysis on Debian's stack (go.mod as it is, system OpenCV 4.6).
-  env -u LD_LIBRARY_PATH -u PKG_CONFIG_PATH $GO build -o "$WORK/gradevault-debian" .
+  env -u LD_LIBRARY_PATH -u PKG_CONFIG_PATH GOCACHE="$DEBIAN_GOCACHE" $GO build -o "$WORK/gradevault-debian" .
   env -u LD_LIBRARY_PATH "$WORK/gradevault-debian" --version
   env -u LD_LIBRARY_PATH "$WORK/gradevault-debian" analyze assets/sample.mp4 --out "$WORK/scan-debian" --scan-id debian --quiet >/dev/null
 fi
