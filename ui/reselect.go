@@ -96,16 +96,7 @@ func (r *reviewScreen) reselect(frames []int, focus int, undoing bool) {
 		r.status.Show()
 		return
 	}
-	if r.reselCancel != nil {
-		r.reselCancel()
-	}
-	r.reselSeq++
-	seq := r.reselSeq
-	ctx, cancel := context.WithCancel(r.c.ctx)
-	r.reselCancel = cancel
-	prev := r.reselDone
-	done := make(chan struct{})
-	r.reselDone = done
+	run := r.newRun()
 	before := r.currentFrames()
 	// Keep the thumbnail of a frame being added: it is on screen already.
 	if focus >= 0 && r.scrubImg != nil && r.scrub == focus && r.thumbImg[focus] == nil {
@@ -121,7 +112,7 @@ func (r *reviewScreen) reselect(frames []int, focus int, undoing bool) {
 
 	model := newLiveModel()
 	p := startPump(r.c.do, model, nil, func(s liveSnapshot, _ any) {
-		if seq != r.reselSeq {
+		if run.seq != r.reselSeq {
 			return
 		}
 		if s.Progress.Total > 0 {
@@ -129,50 +120,40 @@ func (r *reviewScreen) reselect(frames []int, focus int, undoing bool) {
 		}
 	})
 	dir, itemType := r.dir, r.res.ItemType
-	r.c.goBG(func(context.Context) {
-		defer close(done)
-		defer cancel()
-		if prev != nil {
-			<-prev
+	r.runBG(run, func(ctx context.Context) (*scan.Result, error) {
+		defer p.finish()
+		return r.c.eng.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: itemType, Glint: true, Sink: model.Sink})
+	}, func(res *scan.Result, err error) {
+		r.progress.Hide()
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				r.status.Importance = widget.DangerImportance
+				r.status.SetText("Re-selection failed: " + err.Error())
+				r.status.Show()
+			}
+			r.updateButtons()
+			return
 		}
-		res, err := r.c.eng.Reselect(ctx, dir, frames, scan.ReselectOptions{ItemType: itemType, Glint: true, Sink: model.Sink})
-		p.finish()
-		r.c.do(func() {
-			if seq != r.reselSeq || r.c.review != r || r.closed {
-				return
-			}
-			r.busy = false
-			r.progress.Hide()
-			if err != nil {
-				if !errors.Is(err, context.Canceled) {
-					r.status.Importance = widget.DangerImportance
-					r.status.SetText("Re-selection failed: " + err.Error())
-					r.status.Show()
-				}
-				r.updateButtons()
-				return
-			}
-			if undoing {
-				r.undo = r.undo[:len(r.undo)-1]
-			} else {
-				r.undo = append(r.undo, before)
-			}
-			if focus >= 0 {
-				for i, g := range res.GoldenFrameDetails {
-					if g.Frame == focus {
-						r.selected = i
-					}
+		if undoing {
+			r.undo = r.undo[:len(r.undo)-1]
+		} else {
+			r.undo = append(r.undo, before)
+		}
+		if focus >= 0 {
+			for i, g := range res.GoldenFrameDetails {
+				if g.Frame == focus {
+					r.selected = i
 				}
 			}
-			r.scrub = -1
-			r.scrubImg = nil
-			r.setResult(res)
-			r.selectSlot(r.selected)
-			r.status.Importance = widget.SuccessImportance
-			r.status.SetText(reselectMessage(res, focus, r.selected, undoing))
-			r.status.Show()
-			r.info.SetText(r.frameCaption(res.GoldenFrameDetails[r.selected].Frame))
-		})
+		}
+		r.scrub = -1
+		r.scrubImg = nil
+		r.setResult(res)
+		r.selectSlot(r.selected)
+		r.status.Importance = widget.SuccessImportance
+		r.status.SetText(reselectMessage(res, focus, r.selected, undoing))
+		r.status.Show()
+		r.info.SetText(r.frameCaption(res.GoldenFrameDetails[r.selected].Frame))
 	})
 }
 
@@ -238,48 +219,73 @@ func pickOtherFrame(r *reviewScreen) int {
 // but the new golden frames) and re-runs the defect analysis, in the
 // background, like a re-selection by hand.
 func (r *reviewScreen) rechoose(threshold float64, gap int) {
-	if r.reselCancel != nil {
-		r.reselCancel()
-	}
-	r.reselSeq++
-	seq := r.reselSeq
-	ctx, cancel := context.WithCancel(r.c.ctx)
-	r.reselCancel = cancel
-	prev := r.reselDone
-	done := make(chan struct{})
-	r.reselDone = done
+	run := r.newRun()
 	r.busy = true
 	r.updateButtons()
 	r.status.Importance = widget.MediumImportance
 	r.status.SetText(fmt.Sprintf("Choosing the golden frames again (threshold %s px, gap %d)…", fmtNum(threshold), gap))
 	r.status.Show()
 	dir := r.dir
-	r.c.goBG(func(context.Context) {
-		defer close(done)
-		defer cancel()
-		if prev != nil {
-			<-prev
+	r.runBG(run, func(ctx context.Context) (*scan.Result, error) {
+		return scan.Rechoose(ctx, dir, scan.RechooseOptions{MotionThreshold: threshold, MinGap: gap, Glint: true})
+	}, func(res *scan.Result, err error) {
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				r.status.Importance = widget.DangerImportance
+				r.status.SetText("New settings not applied: " + err.Error())
+			}
+			r.updateButtons()
+			return
 		}
-		res, err := scan.Rechoose(ctx, dir, scan.RechooseOptions{MotionThreshold: threshold, MinGap: gap, Glint: true})
+		r.undo = nil // the automatic picks changed under the undo stack
+		r.setResult(res)
+		r.status.Importance = widget.SuccessImportance
+		r.status.SetText("Golden frames chosen again with the new settings.")
+		r.status.Show()
+		r.updateButtons()
+	})
+}
+
+// reselRun is one background change of the golden frames (a re-selection
+// by hand, an undo, or a re-choice with new settings).
+type reselRun struct {
+	seq        int
+	ctx        context.Context
+	cancel     context.CancelFunc
+	prev, done chan struct{} // the run before's end, this run's end
+}
+
+// newRun cancels the running change of the golden frames, if any, and
+// starts the next one; UI goroutine.
+func (r *reviewScreen) newRun() reselRun {
+	if r.reselCancel != nil {
+		r.reselCancel()
+	}
+	r.reselSeq++
+	ctx, cancel := context.WithCancel(r.c.ctx)
+	run := reselRun{seq: r.reselSeq, ctx: ctx, cancel: cancel, prev: r.reselDone, done: make(chan struct{})}
+	r.reselCancel, r.reselDone = cancel, run.done
+	return run
+}
+
+// runBG runs work in the background once the run before has left the scan
+// folder (runs never overlap there), then hands its outcome to apply on the
+// UI goroutine with busy cleared, unless a newer run started or the review
+// closed meanwhile.
+func (r *reviewScreen) runBG(run reselRun, work func(context.Context) (*scan.Result, error), apply func(*scan.Result, error)) {
+	r.c.goBG(func(context.Context) {
+		defer close(run.done)
+		defer run.cancel()
+		if run.prev != nil {
+			<-run.prev
+		}
+		res, err := work(run.ctx)
 		r.c.do(func() {
-			if seq != r.reselSeq || r.c.review != r || r.closed {
+			if run.seq != r.reselSeq || r.c.review != r || r.closed {
 				return
 			}
 			r.busy = false
-			if err != nil {
-				if !errors.Is(err, context.Canceled) {
-					r.status.Importance = widget.DangerImportance
-					r.status.SetText("New settings not applied: " + err.Error())
-				}
-				r.updateButtons()
-				return
-			}
-			r.undo = nil // the automatic picks changed under the undo stack
-			r.setResult(res)
-			r.status.Importance = widget.SuccessImportance
-			r.status.SetText("Golden frames chosen again with the new settings.")
-			r.status.Show()
-			r.updateButtons()
+			apply(res, err)
 		})
 	})
 }
