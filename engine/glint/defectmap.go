@@ -3,6 +3,7 @@ package glint
 import (
 	"context"
 	"image"
+	"image/color"
 	"math"
 	"slices"
 
@@ -38,10 +39,23 @@ const (
 	clipHigh     = 250 // saturated or black pixels carry no shape information
 	clipLow      = 4
 	// Mask hysteresis on the evidence (grey levels): seeds above thrHigh,
-	// grown through pixels above thrHigh·thrLowFrac.
+	// grown through pixels whose evidence is above thrHigh·thrLowFrac or
+	// whose line support is above thrHigh·lineThrFrac.
 	thrHighBase = 4.0
 	thrHighK    = 3.0 // + thrHighK × the frames' median noise σ
 	thrLowFrac  = 0.5
+	// A crease's beads are joined along bars of lineLenFrac × the
+	// canvas's longer side (lineAngles orientations): a mean over a long
+	// bar is far less noisy than one pixel, so its threshold is lower. Its
+	// parallel ridges (the lit and the shaded side) are merged by a
+	// closing of radius ridgeGapFrac × the longer side.
+	lineLenFrac = 0.25
+	lineThrFrac = 0.25
+	lineAngles  = 12
+	// lineSupportSide is the longer side of the map the bar means are
+	// taken on (pixels).
+	lineSupportSide = 500
+	ridgeGapFrac    = 0.005
 )
 
 // defectFrame is one aligned analysis frame.
@@ -369,19 +383,160 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	for i, v := range dm.evidence {
 		dm.score[i] = min(1, v/(3*dm.thrHigh))
 	}
-	dm.mask = hysteresis(dm.evidence, common, dm.thrLow, dm.thrHigh, w, h)
+	support := lineSupport(dm.evidence, w, h, lineLen(w, h))
+	dm.mask = hysteresis(dm.evidence, support, common, dm.thrLow, lineThrFrac*dm.thrHigh, dm.thrHigh, w, h)
+	closeMask(dm.mask, common, w, h, ridgeGap(w, h))
 	return dm, nil
 }
 
-// hysteresis keeps the connected regions of evidence > lo that reach hi
-// somewhere and are not specks.
-func hysteresis(ev []float32, valid []uint8, lo, hi float32, w, h int) []uint8 {
+// lineLen is the length of the bars lineSupport averages along.
+func lineLen(w, h int) int { return max(9, int(math.Round(lineLenFrac*float64(max(w, h))))|1) }
+
+// ridgeGap is the radius of the closing that merges a crease's parallel
+// ridges (its lit and shaded sides) into one band.
+func ridgeGap(w, h int) int { return max(2, int(math.Round(ridgeGapFrac*float64(max(w, h))))) }
+
+// lineSupport returns, per pixel, how much more evidence a bar of length
+// l centred on it holds along its best orientation than along its worst
+// (lineAngles orientations), where a bar's evidence is the smaller of its
+// two halves' means. A crease's evidence is broken into beads where
+// noise, clipping or the print it crosses hides it, but it continues
+// along one direction on both sides of a gap; isolated residuals and
+// blotches average out or look alike in every direction.
+//
+// Each orientation rotates the map so the bar is horizontal, takes a
+// running mean along the rows and rotates back: the cost does not depend
+// on the bar's length.
+func lineSupport(ev []float32, w, h, l int) []float32 {
+	full := matF32(ev, w, h)
+	defer full.Close()
+	// A long bar needs no fine grid: on large canvases the means are taken
+	// on a map averaged down to lineSupportSide.
+	src := full
+	if f := float64(max(w, h)) / lineSupportSide; f > 1 {
+		src = gocv.NewMat()
+		defer src.Close()
+		gocv.Resize(full, &src, image.Pt(max(1, int(math.Round(float64(w)/f))), max(1, int(math.Round(float64(h)/f)))), 0, 0, gocv.InterpolationArea)
+		l = max(3, int(math.Round(float64(l)/f))|1)
+	}
+	out := lineSupportAt(src, l)
+	if src.Cols() == w && src.Rows() == h {
+		return out
+	}
+	small := matF32(out, src.Cols(), src.Rows())
+	defer small.Close()
+	up := gocv.NewMat()
+	defer up.Close()
+	gocv.Resize(small, &up, image.Pt(w, h), 0, 0, gocv.InterpolationLinear)
+	p, _ := up.DataPtrFloat32()
+	return slices.Clone(p)
+}
+
+// lineSupportAt is lineSupport on the CV_32F map src.
+func lineSupportAt(src gocv.Mat, l int) []float32 {
+	w, h := src.Cols(), src.Rows()
+	hi := make([]float32, w*h)
+	lo := make([]float32, w*h)
+	for i := range lo {
+		lo[i] = math.MaxFloat32
+	}
+	half := max(3, l/2|1) // each half-bar's length
+	q := (half + 1) / 2   // a half-bar's centre, from the pixel
+	rot, bar, both, mean, back := gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer rot.Close()
+	defer bar.Close()
+	defer both.Close()
+	defer mean.Close()
+	defer back.Close()
+	for a := range lineAngles {
+		m, size := rotation(math.Pi*float64(a)/lineAngles, w, h, q+half)
+		gocv.WarpAffineWithParams(src, &rot, m, size, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
+		gocv.Blur(rot, &bar, image.Pt(half, 1))
+		// Along the rows: the bar's mean, and the smaller of its two
+		// halves' means (evidence must continue on both sides, so a bar
+		// bridges gaps but does not run past a crease's ends).
+		rw := size.X
+		bp, _ := bar.DataPtrFloat32()
+		if both.Empty() || both.Cols() != rw || both.Rows() != size.Y {
+			both.Close()
+			mean.Close()
+			both = gocv.NewMatWithSize(size.Y, rw, gocv.MatTypeCV32F)
+			mean = gocv.NewMatWithSize(size.Y, rw, gocv.MatTypeCV32F)
+		}
+		op, _ := both.DataPtrFloat32()
+		mp, _ := mean.DataPtrFloat32()
+		clear(op)
+		clear(mp)
+		for y := 0; y < size.Y; y++ {
+			row := bp[y*rw : (y+1)*rw]
+			for x := q; x < rw-q; x++ {
+				l, r := row[x-q], row[x+q]
+				op[y*rw+x] = min(l, r)
+				mp[y*rw+x] = (l + r) / 2
+			}
+		}
+		gocv.WarpAffineWithParams(both, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
+		p, _ := back.DataPtrFloat32()
+		for i, v := range p {
+			hi[i] = max(hi[i], v)
+		}
+		gocv.WarpAffineWithParams(mean, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
+		p, _ = back.DataPtrFloat32()
+		for i, v := range p {
+			lo[i] = min(lo[i], v)
+		}
+		m.Close()
+	}
+	for i := range hi {
+		hi[i] = max(0, hi[i]-lo[i])
+	}
+	return hi
+}
+
+// rotation returns the affine map that rotates a w×h image by theta
+// (radians) about its centre onto a canvas large enough to hold it with
+// pad empty columns on either side (so a running mean along the rows never
+// reaches the canvas's border), and that canvas's size.
+func rotation(theta float64, w, h, pad int) (gocv.Mat, image.Point) {
+	c, s := math.Cos(theta), math.Sin(theta)
+	rw := int(math.Ceil(math.Abs(c)*float64(w)+math.Abs(s)*float64(h))) + 2 + 2*pad
+	rh := int(math.Ceil(math.Abs(s)*float64(w)+math.Abs(c)*float64(h))) + 2
+	cx, cy := float64(w-1)/2, float64(h-1)/2
+	ox, oy := float64(rw-1)/2, float64(rh-1)/2
+	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	// x' = c·(x−cx) + s·(y−cy) + ox, y' = −s·(x−cx) + c·(y−cy) + oy
+	m.SetDoubleAt(0, 0, c)
+	m.SetDoubleAt(0, 1, s)
+	m.SetDoubleAt(0, 2, ox-c*cx-s*cy)
+	m.SetDoubleAt(1, 0, -s)
+	m.SetDoubleAt(1, 1, c)
+	m.SetDoubleAt(1, 2, oy+s*cx-c*cy)
+	return m, image.Pt(rw, rh)
+}
+
+// closeMask closes mask (0/1) with a disc of radius r, inside valid.
+func closeMask(mask, valid []uint8, w, h, r int) {
+	m := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
+	defer m.Close()
+	p, _ := m.DataPtrUint8()
+	copy(p, mask)
+	se := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(2*r+1, 2*r+1))
+	defer se.Close()
+	gocv.MorphologyEx(m, &m, gocv.MorphClose, se)
+	for i, v := range p {
+		mask[i] = v & valid[i]
+	}
+}
+
+// hysteresis keeps the connected regions of evidence > lo or line support
+// > loLine that reach hi somewhere in the evidence and are not specks.
+func hysteresis(ev, support []float32, valid []uint8, lo, loLine, hi float32, w, h int) []uint8 {
 	n := w * h
 	low := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
 	defer low.Close()
 	lp, _ := low.DataPtrUint8()
 	for i := 0; i < n; i++ {
-		if valid[i] != 0 && ev[i] > lo {
+		if valid[i] != 0 && (ev[i] > lo || support[i] > loLine) {
 			lp[i] = 255
 		}
 	}
