@@ -5,9 +5,13 @@
 
 typedef cv::Ptr<cv::DISOpticalFlow> DIS;
 
-extern "C" void *gv_dis_new(int preset) {
+extern "C" void *gv_dis_new(int preset, int refinementIterations) {
     try {
-        return new DIS(cv::DISOpticalFlow::create(preset));
+        DIS d = cv::DISOpticalFlow::create(preset);
+        if (refinementIterations >= 0) {
+            d->setVariationalRefinementIterations(refinementIterations);
+        }
+        return new DIS(d);
     } catch (...) {
         return nullptr;
     }

@@ -24,8 +24,10 @@ const (
 // dis is OpenCV's DIS optical flow, which gocv 0.31 does not wrap.
 type dis struct{ p unsafe.Pointer }
 
-func newDIS(preset int) (*dis, error) {
-	p := C.gv_dis_new(C.int(preset))
+// newDIS creates a DIS optical flow with a preset and, if refinement >= 0,
+// that many variational refinement iterations instead of the preset's.
+func newDIS(preset, refinement int) (*dis, error) {
+	p := C.gv_dis_new(C.int(preset), C.int(refinement))
 	if p == nil {
 		return nil, errors.New("cannot create DIS optical flow")
 	}

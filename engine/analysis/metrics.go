@@ -20,8 +20,17 @@ const (
 	flowFlags      = 0
 )
 
-// fastPreset is the DIS optical flow preset of fast mode.
-const fastPreset = disFast
+// fastPreset is the DIS optical flow preset of fast mode, with
+// fastRefinement variational refinement iterations instead of the preset's
+// five: the flow's weighted median (robustMagnitude) does not need the
+// smoother field, and each iteration costs about 0.4 ms a 1080p frame
+// (motion 6.0 → 5.0 ms). With 2 every corpus video keeps ≥ 97 % agreement
+// (TestCorpusFastAgreesWithPrecise); with 0 or 1 low-light grain reads
+// above 1 px on a still frame.
+const (
+	fastPreset     = disFast
+	fastRefinement = 2
+)
 
 // fastTargetSide is the longest side, in pixels, that fast mode reduces
 // frames towards before computing optical flow. Fast mode runs OpenCV's DIS
@@ -84,7 +93,7 @@ func newMetrics(mode Mode, levels int) (*metrics, error) {
 		gyy:    gocv.NewMat(),
 	}
 	if mode == Fast {
-		d, err := newDIS(fastPreset)
+		d, err := newDIS(fastPreset, fastRefinement)
 		if err != nil {
 			m.Close()
 			return nil, err

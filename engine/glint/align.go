@@ -19,7 +19,7 @@ const (
 
 	eccSide       = 400  // longest side of the images ECC refines on
 	eccIterations = 30   //
-	eccEps        = 1e-5 //
+	eccEps        = 1e-3 // update norm (px on the eccSide image) at which ECC stops: 1e-5 ran every iteration for no visible gain
 	eccMinRho     = 0.6  // correlation below which ECC's result is ignored
 	eccMaxChange  = 2.0  // px; ECC may move the ORB estimate at most this far
 )

@@ -49,9 +49,10 @@ const (
 	// bar is far less noisy than one pixel, so its threshold is lower. Its
 	// parallel ridges (the lit and the shaded side) are merged by a
 	// closing of radius ridgeGapFrac × the longer side.
-	lineLenFrac = 0.25
-	lineThrFrac = 0.25
-	lineAngles  = 12
+	lineLenFrac  = 0.25
+	lineThrFrac  = 0.25
+	lineSeedFrac = 0.4
+	lineAngles   = 12
 	// lineSupportSide is the longer side of the map the bar means are
 	// taken on (pixels).
 	lineSupportSide = 500
@@ -384,7 +385,7 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 		dm.score[i] = min(1, v/(3*dm.thrHigh))
 	}
 	support := lineSupport(dm.evidence, w, h, lineLen(w, h))
-	dm.mask = hysteresis(dm.evidence, support, common, dm.thrLow, lineThrFrac*dm.thrHigh, dm.thrHigh, w, h)
+	dm.mask = hysteresis(dm.evidence, support, common, dm.thrLow, lineThrFrac*dm.thrHigh, dm.thrHigh, lineSeedFrac*dm.thrHigh, w, h)
 	closeMask(dm.mask, common, w, h, ridgeGap(w, h))
 	return dm, nil
 }
@@ -529,8 +530,9 @@ func closeMask(mask, valid []uint8, w, h, r int) {
 }
 
 // hysteresis keeps the connected regions of evidence > lo or line support
-// > loLine that reach hi somewhere in the evidence and are not specks.
-func hysteresis(ev, support []float32, valid []uint8, lo, loLine, hi float32, w, h int) []uint8 {
+// > loLine that reach hi somewhere in the evidence, or hiLine somewhere in
+// the line support, and are not specks.
+func hysteresis(ev, support []float32, valid []uint8, lo, loLine, hi, hiLine float32, w, h int) []uint8 {
 	n := w * h
 	low := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
 	defer low.Close()
@@ -546,18 +548,18 @@ func hysteresis(ev, support []float32, valid []uint8, lo, loLine, hi float32, w,
 	defer cents.Close()
 	nl := gocv.ConnectedComponentsWithStats(low, &labels, &stats, &cents)
 	lab := labelsOf(labels)
-	peak := make([]float32, nl)
+	seed := make([]bool, nl)
 	area := make([]int, nl)
 	for i := 0; i < n; i++ {
 		if l := lab[i]; l > 0 {
-			peak[l] = max(peak[l], ev[i])
+			seed[l] = seed[l] || ev[i] >= hi || support[i] >= hiLine
 			area[l]++
 		}
 	}
 	minArea := max(6, n/40000)
 	out := make([]uint8, n)
 	for i := 0; i < n; i++ {
-		if l := lab[i]; l > 0 && peak[l] >= hi && area[l] >= minArea {
+		if l := lab[i]; l > 0 && seed[l] && area[l] >= minArea {
 			out[i] = 1
 		}
 	}
