@@ -897,7 +897,7 @@ func (u *uploader) updateJob(ctx context.Context, resultJSON []byte, urls map[st
 			return status, "", err
 		}
 		if err != nil {
-			return status, postgrestMessage(err), err
+			return status, jobRowMessage(postgrestMessage(err)), err
 		}
 		return status, "", nil
 	})
@@ -913,6 +913,16 @@ func (u *uploader) updateJob(ctx context.Context, resultJSON []byte, urls map[st
 	}
 	u.state.Job = &library.JobState{State: library.StateUploaded, SHA256: resultSum, UpdatedAt: &now}
 	return nil
+}
+
+// jobRowMessage explains PostgreSQL's refusal of a scan id as the row's id:
+// the table is gradevault-worker's, keyed by its bigint job ids (the
+// original's table, which the desktop writes to, is keyed by scan id).
+func jobRowMessage(msg string) string {
+	if strings.Contains(msg, "code 22P02") && strings.Contains(msg, "bigint") {
+		return JobsTable + " is gradevault-worker's table (keyed by job id, not scan id): the workers record their own jobs there; upload without the job table option"
+	}
+	return msg
 }
 
 // postgrestMessage turns postgrest-go's "(CODE) message" into "message

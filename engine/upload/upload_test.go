@@ -705,6 +705,38 @@ func TestJobTableFailureIsReportedSeparately(t *testing.T) {
 	}
 }
 
+// TestJobTableOfTheWorker: when analysis_jobs is gradevault-worker's table
+// (bigint job ids), the scan's row is refused in one clear line, the files
+// stay uploaded, and the job row is not retried.
+func TestJobTableOfTheWorker(t *testing.T) {
+	srv := fakestorage.New(t)
+	srv.WorkerJobTable()
+	dir := t.TempDir()
+	fakestorage.WriteScan(t, dir, "scan-worker", false)
+	cfg := testConfig(srv)
+	cfg.JobTable = true
+	rep, err := Upload(context.Background(), dir, cfg, nil)
+	var je *JobError
+	if !errors.As(err, &je) {
+		t.Fatalf("Upload = %v, want a *JobError", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "all files are uploaded") || !strings.Contains(msg, "gradevault-worker's table") ||
+		!strings.Contains(msg, "without the job table option") || strings.Contains(msg, "\n") {
+		t.Errorf("message %q", msg)
+	}
+	t.Log(msg)
+	if rep == nil || rep.Uploaded != 5 || rep.JobTable {
+		t.Fatalf("report %+v", rep)
+	}
+	if n := srv.Count(http.MethodPost, "/rest/v1/analysis_jobs"); n != 1 {
+		t.Errorf("job row sent %d times, want 1 (a refused key is not retried)", n)
+	}
+	if _, ok := srv.Job("scan-worker"); ok {
+		t.Error("the fake stored a row keyed by the scan id")
+	}
+}
+
 func TestPostgrestMessage(t *testing.T) {
 	for in, want := range map[string]string{
 		"() Invalid API key":                  "Invalid API key",

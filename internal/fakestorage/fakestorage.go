@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +115,18 @@ type Server struct {
 	slows    []*slow
 	closing  chan struct{}
 	once     sync.Once
+	// jobIDsBigint: analysis_jobs is gradevault-worker's table, keyed by
+	// River's bigint job ids (see WorkerJobTable).
+	jobIDsBigint bool
+}
+
+// WorkerJobTable makes analysis_jobs the table gradevault-worker's migrate
+// creates: its id is a bigint, so a row keyed by a scan id is refused the
+// way PostgreSQL refuses it (HTTP 400, code 22P02).
+func (s *Server) WorkerJobTable() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobIDsBigint = true
 }
 
 // DefaultBucket is created public by New.
@@ -564,6 +577,10 @@ func (s *Server) restUpsert(w http.ResponseWriter, r *http.Request) {
 		id, _ := row["id"].(string)
 		if id == "" {
 			pgError(http.StatusBadRequest, "23502", `null value in column "id" violates not-null constraint`)
+			return
+		}
+		if _, err := strconv.ParseInt(id, 10, 64); s.jobIDsBigint && err != nil {
+			pgError(http.StatusBadRequest, "22P02", fmt.Sprintf("invalid input syntax for type bigint: %q", id))
 			return
 		}
 		old, exists := s.jobs[id]
