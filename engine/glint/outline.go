@@ -53,8 +53,11 @@ func findOutline(img gocv.Mat, itemType item.Type) (res outlineResult) {
 	}
 	w, h := img.Cols(), img.Rows()
 	corners = [4][2]float64{{0, 0}, {float64(w - 1), 0}, {float64(w - 1), float64(h - 1)}, {0, float64(h - 1)}}
-	bgr := toBGR(img)
-	defer bgr.Close()
+	bgr := img // no copy of a BGR frame: only a reduced copy is worked on
+	if img.Type() != gocv.MatTypeCV8UC3 {
+		bgr = toBGR(img)
+		defer bgr.Close()
+	}
 
 	scale := 1.0
 	if m := max(w, h); m > outlineWorkSize {
