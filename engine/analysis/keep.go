@@ -8,10 +8,26 @@ import (
 )
 
 // DefaultKeepBytes is how much memory Options.Keep may use for kept frames
-// by default: 64 MiB, 10 frames at 1080p, 2 at 4K (the analysis peaks at
-// about 300 MB at 1080p with it, half of it the decoder, the frames in
-// flight and the libraries).
+// by default: 64 MiB, 10 frames at 1080p (the analysis peaks at about 280
+// MB at 1080p with it, half of it the decoder, the frames in flight and the
+// libraries); see keepBudget for 4K.
 const DefaultKeepBytes = 64 << 20
+
+// bigFrameBytes: frames larger than this (BGR, bytes; 4K is 24.9 MB) get
+// fewer pipeline slots.
+const bigFrameBytes = 16 << 20
+
+// keepBudget is the kept-frame budget for frames of frameBytes: the
+// option's; the default budget stretches to up to twice itself to hold the
+// default count of golden frames (5 at 4K, 124 MB, instead of 2), since
+// each golden frame not kept is a seek through up to a keyframe interval
+// when the frames are written.
+func keepBudget(opt, frameBytes int) int {
+	if opt != DefaultKeepBytes {
+		return opt
+	}
+	return max(opt, min(2*opt, DefaultCount*frameBytes))
+}
 
 // keeper keeps, while the video is decoded, the sharpest frame of every
 // run of still frames. Those are the frames the golden-frame selection and

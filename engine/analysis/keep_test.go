@@ -91,3 +91,22 @@ func TestKeptFramesAreExactAndCoverEveryPose(t *testing.T) {
 		small.Close()
 	}
 }
+
+// TestKeepBudget: the default budget holds the default count of golden
+// frames at 4K (up to twice itself), an explicit budget is kept as set.
+func TestKeepBudget(t *testing.T) {
+	const hd, uhd, eightK = 1920 * 1080 * 3, 3840 * 2160 * 3, 7680 * 4320 * 3
+	for _, c := range []struct{ opt, frame, want int }{
+		{DefaultKeepBytes, hd, DefaultKeepBytes},    // 10 frames at 1080p
+		{DefaultKeepBytes, uhd, DefaultCount * uhd}, // 5 frames at 4K, not 2
+		{DefaultKeepBytes, eightK, 2 * DefaultKeepBytes},
+		{uhd, uhd, uhd}, // set by hand: one frame
+	} {
+		if got := keepBudget(c.opt, c.frame); got != c.want {
+			t.Errorf("keepBudget(%d, %d) = %d, want %d", c.opt, c.frame, got, c.want)
+		}
+		if n := newKeeper(1, c.frame, keepBudget(c.opt, c.frame), nil).max; c.frame == uhd && c.opt == DefaultKeepBytes && n != DefaultCount {
+			t.Errorf("4K keeper keeps %d frames, want %d", n, DefaultCount)
+		}
+	}
+}

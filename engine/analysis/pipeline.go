@@ -70,6 +70,12 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 	// ahead; more would only hold more frames in memory.
 	// The keeper holds one more: the open still run's sharpest frame.
 	n := 2*workers + 2
+	if info.Width*info.Height*3 > bigFrameBytes {
+		// 4K: a frame takes long enough to decode and measure that one
+		// slot of read-ahead per worker keeps them busy, and each slot
+		// is 25 MB.
+		n = workers + 2
+	}
 	if opts.Keep {
 		n++
 	}
@@ -86,7 +92,8 @@ func analyse(ctx context.Context, path string, info video.Info, chunks []event.C
 		}
 	}()
 	if opts.Keep {
-		p.keep = newKeeper(opts.MotionThreshold, info.Width*info.Height*3, opts.KeepBytes, p.release)
+		fb := info.Width * info.Height * 3
+		p.keep = newKeeper(opts.MotionThreshold, fb, keepBudget(opts.KeepBytes, fb), p.release)
 		p.refs = 3
 		defer func() { // before the slots close: the last run's frame is still in one
 			kept = p.keep.finish()
