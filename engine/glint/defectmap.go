@@ -46,8 +46,9 @@ const (
 	thrLowFrac  = 0.5
 	// A crease's beads are joined along bars of lineLenFrac × the
 	// canvas's longer side (lineAngles orientations): a mean over a long
-	// bar is far less noisy than one pixel, so its threshold is lower. Its
-	// parallel ridges (the lit and the shaded side) are merged by a
+	// bar is far less noisy than one pixel, so its thresholds are lower
+	// (growth above thrHigh·lineThrFrac, a seed at thrHigh·lineSeedFrac).
+	// Its parallel ridges (the lit and the shaded side) are merged by a
 	// closing of radius ridgeGapFrac × the longer side.
 	lineLenFrac  = 0.25
 	lineThrFrac  = 0.25
@@ -443,37 +444,29 @@ func lineSupportAt(src gocv.Mat, l int) []float32 {
 	}
 	half := max(3, l/2|1) // each half-bar's length
 	q := (half + 1) / 2   // a half-bar's centre, from the pixel
-	rot, bar, both, mean, back := gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	rot, bar, back := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
 	defer rot.Close()
 	defer bar.Close()
-	defer both.Close()
-	defer mean.Close()
 	defer back.Close()
 	for a := range lineAngles {
 		m, size := rotation(math.Pi*float64(a)/lineAngles, w, h, q+half)
 		gocv.WarpAffineWithParams(src, &rot, m, size, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
 		gocv.Blur(rot, &bar, image.Pt(half, 1))
-		// Along the rows: the bar's mean, and the smaller of its two
-		// halves' means (evidence must continue on both sides, so a bar
-		// bridges gaps but does not run past a crease's ends).
-		rw := size.X
+		// Along the rows: the smaller of the two halves' means (evidence
+		// must continue on both sides, so a bar bridges gaps but does not
+		// run past a crease's ends), and the whole bar's mean.
+		both := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
+		mean := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
 		bp, _ := bar.DataPtrFloat32()
-		if both.Empty() || both.Cols() != rw || both.Rows() != size.Y {
-			both.Close()
-			mean.Close()
-			both = gocv.NewMatWithSize(size.Y, rw, gocv.MatTypeCV32F)
-			mean = gocv.NewMatWithSize(size.Y, rw, gocv.MatTypeCV32F)
-		}
 		op, _ := both.DataPtrFloat32()
 		mp, _ := mean.DataPtrFloat32()
-		clear(op)
-		clear(mp)
+		rw := size.X
 		for y := 0; y < size.Y; y++ {
 			row := bp[y*rw : (y+1)*rw]
 			for x := q; x < rw-q; x++ {
-				l, r := row[x-q], row[x+q]
-				op[y*rw+x] = min(l, r)
-				mp[y*rw+x] = (l + r) / 2
+				left, right := row[x-q], row[x+q]
+				op[y*rw+x] = min(left, right)
+				mp[y*rw+x] = (left + right) / 2
 			}
 		}
 		gocv.WarpAffineWithParams(both, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
@@ -486,6 +479,8 @@ func lineSupportAt(src gocv.Mat, l int) []float32 {
 		for i, v := range p {
 			lo[i] = min(lo[i], v)
 		}
+		both.Close()
+		mean.Close()
 		m.Close()
 	}
 	for i := range hi {
