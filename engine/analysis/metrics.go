@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"slices"
 
 	"gocv.io/x/gocv"
 )
@@ -76,6 +75,7 @@ type metrics struct {
 	gx, gy, gxx, gyy          gocv.Mat
 	dis                       *dis
 	hist                      []float64 // fast: weighted histogram of flow magnitudes
+	sample                    []float32 // fast: scratch for the texture's noise floor
 }
 
 func newMetrics(mode Mode, levels int) (*metrics, error) {
@@ -216,7 +216,7 @@ func (m *metrics) robustMagnitude(flow, weight gocv.Mat) (float64, error) {
 	if len(fv) != 2*len(wv) {
 		return 0, fmt.Errorf("optical flow has %d values for %d pixels", len(fv), len(wv))
 	}
-	floor := percentile32(wv, 0.5)
+	floor := percentile32(wv, 0.5, &m.sample)
 	nb := int(histMax/histStep) + 1
 	if len(m.hist) != nb {
 		m.hist = make([]float64, nb)
@@ -248,18 +248,55 @@ func (m *metrics) robustMagnitude(flow, weight gocv.Mat) (float64, error) {
 }
 
 // percentile32 is the q-th quantile of v, from a sample of at most 4096
-// values (enough for a noise floor), without modifying v.
-func percentile32(v []float32, q float64) float32 {
+// values (enough for a noise floor), without modifying v. buf is scratch
+// for the sample, kept between calls.
+func percentile32(v []float32, q float64, buf *[]float32) float32 {
 	if len(v) == 0 {
 		return 0
 	}
 	step := max(1, len(v)/4096)
-	s := make([]float32, 0, len(v)/step+1)
+	s := (*buf)[:0]
 	for i := 0; i < len(v); i += step {
 		s = append(s, v[i])
 	}
-	slices.Sort(s)
-	return s[int(q*float64(len(s)-1))]
+	*buf = s
+	return nthElement(s, int(q*float64(len(s)-1)))
+}
+
+// nthElement returns the value slices.Sort would put at s[k], in linear
+// time on average (Hoare's quickselect); it reorders s.
+func nthElement(s []float32, k int) float32 {
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		// Median of three as the pivot keeps sorted and constant runs fast.
+		mid := lo + (hi-lo)/2
+		a, b, c := s[lo], s[mid], s[hi]
+		pivot := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for s[j] > pivot {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		// Now s[lo..j] <= pivot <= s[i..hi], and s[j+1..i-1] == pivot.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
 
 // laplacianVariance is the variance of the Laplacian of grey (8-bit, one
