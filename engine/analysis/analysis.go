@@ -196,10 +196,12 @@ func Run(ctx context.Context, path string, opts Options) (*Result, error) {
 			return fromCache(path, m, opts, sink, start), nil
 		}
 	}
-	info, err := video.Probe(path)
+	r, err := video.OpenCounted(path)
 	if err != nil {
 		return nil, err
 	}
+	defer r.Close()
+	info := r.Info()
 	chunks := PlanChunks(info.Frames)
 	workers := max(1, opts.Workers)
 	sink.Emit(event.Planned{Frames: info.Frames, FPS: info.FPS, Width: info.Width, Height: info.Height,
@@ -209,7 +211,7 @@ func Run(ctx context.Context, path string, opts Options) (*Result, error) {
 	}
 
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseAnalyse})
-	frames, kept, err := analyse(ctx, path, info, chunks, workers, opts, sink)
+	frames, kept, err := analyse(ctx, r, chunks, workers, opts, sink)
 	if err != nil {
 		return nil, err
 	}

@@ -46,20 +46,15 @@ type pipeline struct {
 	progress []event.ChunkProgress
 }
 
-// analyse decodes the video once, in order, and measures every frame on
-// workers goroutines. Per-chunk progress is reported as frames finish.
+// analyse decodes the video from r (positioned before frame 0) once, in
+// order, and measures every frame on workers goroutines. Per-chunk progress is reported as frames finish.
 // With opts.Keep it also returns the sharpest frame of every still run
 // (see keeper), which the caller closes.
-func analyse(ctx context.Context, path string, info video.Info, chunks []event.Chunk,
+func analyse(ctx context.Context, r *video.Reader, chunks []event.Chunk,
 	workers int, opts Options, sink event.Sink) (_ []Frame, kept []*Kept, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-
-	r, err := video.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer r.Close()
+	info := r.Info()
 
 	p := &pipeline{mode: opts.Mode, threshold: opts.MotionThreshold, chunks: chunks, sink: sink,
 		frames: make([]Frame, 0, info.Frames), refs: 2}
