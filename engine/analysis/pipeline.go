@@ -47,8 +47,8 @@ type pipeline struct {
 }
 
 // analyse decodes the video from r (positioned before frame 0) once, in
-// order, and measures every frame on workers goroutines. Per-chunk progress is reported as frames finish.
-// With opts.Keep it also returns the sharpest frame of every still run
+// order, and measures every frame on workers goroutines. Per-chunk
+// progress is reported as frames finish. With opts.Keep it also returns the sharpest frame of every still run
 // (see keeper), which the caller closes.
 func analyse(ctx context.Context, r *video.Reader, chunks []event.Chunk,
 	workers int, opts Options, sink event.Sink) (_ []Frame, kept []*Kept, err error) {

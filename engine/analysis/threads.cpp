@@ -2,8 +2,4 @@
 
 #include "threads.h"
 
-extern "C" int gv_set_num_threads(int n) {
-    int before = cv::getNumThreads();
-    cv::setNumThreads(n);
-    return before;
-}
+extern "C" void gv_set_num_threads(int n) { cv::setNumThreads(n); }

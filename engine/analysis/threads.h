@@ -5,8 +5,8 @@ extern "C" {
 #endif
 
 // gv_set_num_threads sets the number of threads OpenCV's parallel loops
-// use (cv::setNumThreads) and returns the number it used before.
-int gv_set_num_threads(int n);
+// use (cv::setNumThreads).
+void gv_set_num_threads(int n);
 
 #ifdef __cplusplus
 }

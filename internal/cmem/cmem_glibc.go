@@ -16,12 +16,13 @@
 // With a fixed mmap threshold the trim threshold stays at 128 KiB: every
 // time a block of up to 1 MiB (a 1080p frame's optical flow is 1 MB) was
 // freed at the top of an arena, the arena gave its pages back, and the
-// next such block faulted them in again, zeroed: 99,000 page faults in a
-// 1080p CLI analysis, 0.86 s of system time. A 2 MiB trim threshold
-// keeps that much free memory at the top of each arena: 71,000 faults, 0.3
-// to 0.5 CPU-seconds less, the same peak (8 MiB saved a little more but
-// raised the glint analysis's peak by about 15 MB). Trim still gives
-// everything back when asked.
+// next such block faulted them in again, zeroed: 94,000–125,000 page
+// faults in a 1080p CLI analysis, 0.86 s of system time. A 2 MiB trim
+// threshold keeps that much free memory at the top of each arena:
+// 66,000–71,000 faults, 0.3 to 0.5 CPU-seconds less, a peak a few MB
+// higher (286 against 279 MB; 8 MiB saved a little more but raised the
+// glint analysis's peak by about 15 MB). Trim still gives everything back
+// when asked.
 package cmem
 
 // #include <malloc.h>
