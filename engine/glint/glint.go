@@ -297,7 +297,11 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	refIdx := -1
 	for i, s := range st {
 		s.check = checks[i]
-		rep.OutlineChecks = append(rep.OutlineChecks, OutlineCheck{Frame: s.index, Found: s.found, Aspect: round(s.check.aspect, 4), Doubtful: s.check.doubtful})
+		oc := OutlineCheck{Frame: s.index, Found: s.found, Aspect: round(s.check.aspect, 4), Doubtful: s.check.doubtful}
+		if s.found {
+			oc.Corners = roundCorners(s.corners)
+		}
+		rep.OutlineChecks = append(rep.OutlineChecks, oc)
 		if s.check.doubtful {
 			rep.Warnings = append(rep.Warnings, s.check.reason)
 		}
@@ -316,10 +320,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	}
 	cw, ch, landscape := canvasSize(itemType, ref)
 	rep.RectifiedSize = [2]int{cw, ch}
-	rep.ItemOutline = &Outline{Frame: ref.index, Found: ref.found, Manual: opts.Outline != nil}
-	for _, c := range ref.corners {
-		rep.ItemOutline.Corners = append(rep.ItemOutline.Corners, [2]float64{round(c[0], 2), round(c[1], 2)})
-	}
+	rep.ItemOutline = &Outline{Frame: ref.index, Found: ref.found, Corners: roundCorners(ref.corners), Manual: opts.Outline != nil}
 	if landscape {
 		rep.Warnings = append(rep.Warnings, "the item appears to lie sideways; regions assume the spine is on the left of the rectified image")
 	}
@@ -468,6 +469,16 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		glintMaps(shown, cw, ch, rep)
 	}
 	return rep, dm, nil
+}
+
+// roundCorners is an outline's corners as the report gives them, to a
+// hundredth of a pixel.
+func roundCorners(q [4][2]float64) [][2]float64 {
+	out := make([][2]float64, len(q))
+	for i, c := range q {
+		out[i] = [2]float64{round(c[0], 2), round(c[1], 2)}
+	}
+	return out
 }
 
 // upscale is the number of canvas pixels per pixel of the reference frame

@@ -36,10 +36,11 @@ type Alignment struct {
 // OutlineCheck is one frame's outline compared with the item type's shape
 // and the other frames'.
 type OutlineCheck struct {
-	Frame    int     `json:"frame"`
-	Found    bool    `json:"found"`
-	Aspect   float64 `json:"aspect,omitempty"` // estimated true width/height
-	Doubtful bool    `json:"doubtful,omitempty"`
+	Frame    int          `json:"frame"`
+	Found    bool         `json:"found"`
+	Corners  [][2]float64 `json:"corners,omitempty"` // TL, TR, BR, BL in video-frame pixels, when found
+	Aspect   float64      `json:"aspect,omitempty"`  // estimated true width/height
+	Doubtful bool         `json:"doubtful,omitempty"`
 }
 
 // Coverage is the share of a frame's item area covered by specular glint.

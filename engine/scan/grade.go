@@ -14,6 +14,25 @@ import (
 	"gradevault/engine/item"
 )
 
+// outlineOf is the item's outline in golden frame frame (image img): the
+// one the glint analysis found there, or, for a frame it did not see (a
+// result from before outline checks had corners), found again.
+func outlineOf(rep *glint.Report, frame int, img gocv.Mat, t item.Type) (corners [4][2]float64, found bool) {
+	for _, c := range rep.OutlineChecks {
+		if c.Frame != frame {
+			continue
+		}
+		if !c.Found {
+			return corners, false
+		}
+		if len(c.Corners) == 4 {
+			copy(corners[:], c.Corners)
+			return corners, true
+		}
+	}
+	return glint.FindOutline(img, t)
+}
+
 // measureCentering measures the printed border on every golden frame
 // (BGR, upright, in golden-frame order) rectified onto the glint analysis's
 // canvas. The reference frame uses ref when given (corners set by hand),
@@ -30,6 +49,10 @@ func measureCentering(res *Result, images []gocv.Mat, ref *[4][2]float64) *cente
 	}
 	var ms []centering.Measurement
 	for i, img := range images {
+		frame := 0
+		if i < len(res.GoldenFrameDetails) {
+			frame = res.GoldenFrameDetails[i].Frame
+		}
 		var corners [4][2]float64
 		found := false
 		switch {
@@ -41,11 +64,7 @@ func measureCentering(res *Result, images []gocv.Mat, ref *[4][2]float64) *cente
 			}
 			found = res.Report.ItemOutline.Found
 		default:
-			corners, found = glint.FindOutline(img, res.ItemType)
-		}
-		frame := 0
-		if i < len(res.GoldenFrameDetails) {
-			frame = res.GoldenFrameDetails[i].Frame
+			corners, found = outlineOf(res.Report, frame, img, res.ItemType)
 		}
 		if !found {
 			ms = append(ms, centering.Measurement{Frame: frame, Reason: "outline not found"})
