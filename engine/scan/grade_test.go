@@ -3,11 +3,16 @@ package scan
 import (
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"gocv.io/x/gocv"
+
+	"gradevault/engine/glint"
 	"gradevault/engine/grade"
 	"gradevault/engine/synth"
 	"gradevault/engine/synth/synthtest"
@@ -82,5 +87,34 @@ func TestParseDefects(t *testing.T) {
 	}
 	if got := ParseDefects(json.RawMessage(`{"not":"a list"}`)); len(got) != 0 {
 		t.Fatalf("garbage parsed as %+v", got)
+	}
+}
+
+// outlineOf takes a golden frame's outline from the glint analysis's
+// outline checks, and searches the image only for a frame the analysis
+// did not see.
+func TestOutlineOfUsesTheGlintOutline(t *testing.T) {
+	q := [][2]float64{{10, 20}, {110, 21}, {111, 160}, {9, 159}}
+	rep := &glint.Report{OutlineChecks: []glint.OutlineCheck{
+		{Frame: 7, Found: true, Corners: q},
+		{Frame: 9, Found: false},
+	}}
+	// An empty image: any search in it would find nothing.
+	empty := gocv.NewMatWithSize(120, 160, gocv.MatTypeCV8UC3)
+	defer empty.Close()
+	corners, found := outlineOf(rep, 7, empty, "comic")
+	if !found || corners != [4][2]float64(q) {
+		t.Errorf("frame 7: got %v %v, want the analysis's corners %v", corners, found, q)
+	}
+	if _, found := outlineOf(rep, 9, empty, "comic"); found {
+		t.Error("frame 9: the analysis found no outline, but outlineOf did")
+	}
+	// A frame the analysis did not see: searched for, as FindOutline does.
+	img := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	gocv.Rectangle(&img, image.Rect(80, 30, 240, 210), color.RGBA{240, 240, 240, 0}, -1)
+	wantC, wantF := glint.FindOutline(img, "comic")
+	if c, f := outlineOf(rep, 11, img, "comic"); c != wantC || f != wantF || !f {
+		t.Errorf("frame 11: got %v %v, FindOutline gives %v %v (want found)", c, f, wantC, wantF)
 	}
 }
