@@ -75,6 +75,10 @@ type Options struct {
 	// first. Nothing is kept when the metrics come from the cache.
 	Keep      bool
 	KeepBytes int
+	// KeepFrames is how many kept frames the caller will take (default
+	// Count; the defect analysis takes up to a dozen): the default budget
+	// stretches, up to twice itself, to hold that many (see keepBudget).
+	KeepFrames int
 }
 
 // Defaults returns o with every unset field given its default value.
@@ -99,6 +103,9 @@ func (o Options) Defaults() Options {
 	}
 	if o.KeepBytes <= 0 {
 		o.KeepBytes = DefaultKeepBytes
+	}
+	if o.KeepFrames <= 0 {
+		o.KeepFrames = o.Count
 	}
 	return o
 }

@@ -17,16 +17,18 @@ const DefaultKeepBytes = 64 << 20
 // fewer pipeline slots.
 const bigFrameBytes = 16 << 20
 
-// keepBudget is the kept-frame budget for frames of frameBytes: the
-// option's; the default budget stretches to up to twice itself to hold the
-// default count of golden frames (5 at 4K, 124 MB, instead of 2), since
-// each golden frame not kept is a seek through up to a keyframe interval
-// when the frames are written.
-func keepBudget(opt, frameBytes int) int {
+// keepBudget is the kept-frame budget for frames of frameBytes when the
+// caller will take want of them: the option's; the default budget
+// stretches to up to twice itself to hold want frames (the five golden
+// frames at 4K, 124 MB, instead of 2; the defect analysis's dozen at
+// 1080p, 75 MB, instead of 10), since each frame not kept is a seek
+// through up to a keyframe interval later (4.5 s for one frame near the
+// end of a 1080p video with a single keyframe).
+func keepBudget(opt, frameBytes, want int) int {
 	if opt != DefaultKeepBytes {
 		return opt
 	}
-	return max(opt, min(2*opt, DefaultCount*frameBytes))
+	return max(opt, min(2*opt, want*frameBytes))
 }
 
 // keeper keeps, while the video is decoded, the sharpest frame of every

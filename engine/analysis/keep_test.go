@@ -96,17 +96,20 @@ func TestKeptFramesAreExactAndCoverEveryPose(t *testing.T) {
 // frames at 4K (up to twice itself), an explicit budget is kept as set.
 func TestKeepBudget(t *testing.T) {
 	const hd, uhd, eightK = 1920 * 1080 * 3, 3840 * 2160 * 3, 7680 * 4320 * 3
-	for _, c := range []struct{ opt, frame, want int }{
-		{DefaultKeepBytes, hd, DefaultKeepBytes},    // 10 frames at 1080p
-		{DefaultKeepBytes, uhd, DefaultCount * uhd}, // 5 frames at 4K, not 2
-		{DefaultKeepBytes, eightK, 2 * DefaultKeepBytes},
-		{uhd, uhd, uhd}, // set by hand: one frame
+	for _, c := range []struct{ opt, frame, want, budget, frames int }{
+		{DefaultKeepBytes, hd, DefaultCount, DefaultKeepBytes, 10},   // 10 frames at 1080p
+		{DefaultKeepBytes, hd, 12, 12 * hd, 12},                      // the defect analysis's dozen
+		{DefaultKeepBytes, uhd, DefaultCount, DefaultCount * uhd, 5}, // 5 frames at 4K, not 2
+		{DefaultKeepBytes, uhd, 12, 2 * DefaultKeepBytes, 5},         // never past twice the default
+		{DefaultKeepBytes, eightK, DefaultCount, 2 * DefaultKeepBytes, 1},
+		{uhd, uhd, 12, uhd, 1}, // set by hand: one frame
 	} {
-		if got := keepBudget(c.opt, c.frame); got != c.want {
-			t.Errorf("keepBudget(%d, %d) = %d, want %d", c.opt, c.frame, got, c.want)
+		got := keepBudget(c.opt, c.frame, c.want)
+		if got != c.budget {
+			t.Errorf("keepBudget(%d, %d, %d) = %d, want %d", c.opt, c.frame, c.want, got, c.budget)
 		}
-		if n := newKeeper(1, c.frame, keepBudget(c.opt, c.frame), nil).max; c.frame == uhd && c.opt == DefaultKeepBytes && n != DefaultCount {
-			t.Errorf("4K keeper keeps %d frames, want %d", n, DefaultCount)
+		if n := newKeeper(1, c.frame, got, nil).max; n != c.frames {
+			t.Errorf("keepBudget(%d, %d, %d): the keeper keeps %d frames, want %d", c.opt, c.frame, c.want, n, c.frames)
 		}
 	}
 }

@@ -88,7 +88,7 @@ func analyse(ctx context.Context, r *video.Reader, chunks []event.Chunk,
 	}()
 	if opts.Keep {
 		fb := info.Width * info.Height * 3
-		p.keep = newKeeper(opts.MotionThreshold, fb, keepBudget(opts.KeepBytes, fb), p.release)
+		p.keep = newKeeper(opts.MotionThreshold, fb, keepBudget(opts.KeepBytes, fb, opts.KeepFrames), p.release)
 		p.refs = 3
 		defer func() { // before the slots close: the last run's frame is still in one
 			kept = p.keep.finish()

@@ -81,6 +81,9 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	ao := o.Analysis
 	ao.Sink = sink
 	ao.Keep = true // the still runs' best frames: no second decode for the picks
+	if o.Glint {
+		ao.KeepFrames = max(ao.KeepFrames, MaxAnalysisFrames) // and for the defect analysis's frames
+	}
 	an, err := analysis.Run(ctx, o.Video, ao)
 	if err != nil {
 		return nil, err
