@@ -22,7 +22,7 @@ const bigFrameBytes = 16 << 20
 // stretches to up to twice itself to hold want frames (the five golden
 // frames at 4K, 124 MB, instead of 2; the defect analysis's dozen at
 // 1080p, 75 MB, instead of 10), since each frame not kept is a seek
-// through up to a keyframe interval later (4.5 s for one frame near the
+// through up to a keyframe interval later (1.2 s for one frame near the
 // end of a 1080p video with a single keyframe).
 func keepBudget(opt, frameBytes, want int) int {
 	if opt != DefaultKeepBytes {

@@ -92,8 +92,9 @@ func TestKeptFramesAreExactAndCoverEveryPose(t *testing.T) {
 	}
 }
 
-// TestKeepBudget: the default budget holds the default count of golden
-// frames at 4K (up to twice itself), an explicit budget is kept as set.
+// TestKeepBudget: the default budget stretches, up to twice itself, to hold
+// the frames the caller will take (the golden frames at 4K, the defect
+// analysis's dozen at 1080p); an explicit budget is kept as set.
 func TestKeepBudget(t *testing.T) {
 	const hd, uhd, eightK = 1920 * 1080 * 3, 3840 * 2160 * 3, 7680 * 4320 * 3
 	for _, c := range []struct{ opt, frame, want, budget, frames int }{
