@@ -13,10 +13,6 @@ import (
 // libraries); see keepBudget for 4K.
 const DefaultKeepBytes = 64 << 20
 
-// bigFrameBytes: frames larger than this (BGR, bytes; 4K is 24.9 MB) get
-// fewer pipeline slots.
-const bigFrameBytes = 16 << 20
-
 // keepBudget is the kept-frame budget for frames of frameBytes when the
 // caller will take want of them: the option's; the default budget
 // stretches to up to twice itself to hold want frames (the five golden

@@ -46,6 +46,10 @@ type pipeline struct {
 	progress []event.ChunkProgress
 }
 
+// bigFrameBytes: frames larger than this (BGR, bytes; 4K is 24.9 MB) get
+// fewer pipeline slots.
+const bigFrameBytes = 16 << 20
+
 // analyse decodes the video from r (positioned before frame 0) once, in
 // order, and measures every frame on workers goroutines. Per-chunk
 // progress is reported as frames finish. With opts.Keep it also returns the sharpest frame of every still run
@@ -65,7 +69,8 @@ func analyse(ctx context.Context, r *video.Reader, chunks []event.Chunk,
 	// ahead; more would only hold more frames in memory.
 	// The keeper holds one more: the open still run's sharpest frame.
 	n := 2*workers + 2
-	if info.Width*info.Height*3 > bigFrameBytes {
+	fb := info.Width * info.Height * 3 // bytes of a BGR frame
+	if fb > bigFrameBytes {
 		// 4K: a frame takes long enough to decode and measure that one
 		// slot of read-ahead per worker keeps them busy, and each slot
 		// is 25 MB.
@@ -87,7 +92,6 @@ func analyse(ctx context.Context, r *video.Reader, chunks []event.Chunk,
 		}
 	}()
 	if opts.Keep {
-		fb := info.Width * info.Height * 3
 		p.keep = newKeeper(opts.MotionThreshold, fb, keepBudget(opts.KeepBytes, fb, opts.KeepFrames), p.release)
 		p.refs = 3
 		defer func() { // before the slots close: the last run's frame is still in one
