@@ -66,7 +66,7 @@ run: build
 test: deps
 	$(GO) vet ./...
 	$(GO) test -race -timeout 30m ./...
-	$(GO) test -tags matprofile -run NoMatLeak -timeout 10m ./engine/analysis ./engine/glint ./engine/scan ./engine/synth ./engine/centering ./engine/report
+	$(GO) test -tags matprofile -run NoMatLeak -timeout 10m ./engine/analysis ./engine/fastpng ./engine/glint ./engine/scan ./engine/synth ./engine/centering ./engine/report
 
 ## bench: speed and memory benchmarks (1080p and 4K videos are generated)
 bench: deps

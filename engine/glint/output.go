@@ -9,7 +9,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"gradevault/engine/safefile"
+	"gradevault/engine/fastpng"
 )
 
 // Output file names, relative to the scan folder.
@@ -93,21 +93,11 @@ func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*f
 		}
 	}
 	return parallel(ctx, len(jobs), func(i int) error {
-		return writePNG(filepath.Join(dir, filepath.FromSlash(jobs[i].rel)), jobs[i].mat)
+		if err := fastpng.WriteFile(filepath.Join(dir, filepath.FromSlash(jobs[i].rel)), jobs[i].mat); err != nil {
+			return fmt.Errorf("glint: %w", err)
+		}
+		return nil
 	})
-}
-
-// writePNG encodes m as PNG and writes it atomically.
-func writePNG(path string, m gocv.Mat) error {
-	buf, err := gocv.IMEncode(gocv.PNGFileExt, m)
-	if err != nil {
-		return fmt.Errorf("glint: encode %s: %w", path, err)
-	}
-	defer buf.Close()
-	if err := safefile.WriteFile(path, buf.GetBytes(), 0o644); err != nil {
-		return fmt.Errorf("glint: %w", err)
-	}
-	return nil
 }
 
 // cloneRegion returns a copy of r of m.

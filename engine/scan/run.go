@@ -15,6 +15,7 @@ import (
 
 	"gradevault/engine/analysis"
 	"gradevault/engine/event"
+	"gradevault/engine/fastpng"
 	"gradevault/engine/item"
 	"gradevault/engine/video"
 	"gradevault/internal/cmem"
@@ -231,7 +232,7 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick, t
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = WritePNG(filepath.Join(dir, rels[i]), images[i])
+			errs[i] = fastpng.WriteFile(filepath.Join(dir, rels[i]), images[i])
 		}()
 	}
 	wg.Wait()
