@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"runtime"
 	"slices"
 
 	"gocv.io/x/gocv"
@@ -107,24 +108,26 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	G := make([][]float32, K)
 	raw := make([][]uint8, K)
 	meds := make([]float64, K)
+	fm, sm := gocv.NewMat(), gocv.NewMat() // reused: see fitScratch
 	for k, f := range frames {
 		p, err := f.grey.DataPtrUint8()
 		if err != nil {
+			fm.Close()
+			sm.Close()
 			return nil, err
 		}
 		raw[k] = p
 		// A slight blur makes the frames' different interpolation phases
 		// (each was resampled onto the canvas from its own position)
 		// look alike on fine print.
-		fm, sm := gocv.NewMat(), gocv.NewMat()
 		f.grey.ConvertTo(&fm, gocv.MatTypeCV32F)
 		gocv.GaussianBlur(fm, &sm, image.Pt(0, 0), blurSigma, blurSigma, gocv.BorderReplicate)
 		sp, _ := sm.DataPtrFloat32()
 		G[k] = slices.Clone(sp)
-		fm.Close()
-		sm.Close()
 		meds[k] = sampledMedianU8(p, common)
 	}
+	fm.Close() // now, not deferred: the rest of the analysis is where memory peaks
+	sm.Close()
 	target := medianF64(slices.Clone(meds))
 	for k := range G {
 		if meds[k] >= 1 {
@@ -210,32 +213,31 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	// then the residual beyond noise and misregistration.
 	dm.perFrame = make([][]float32, K)
 	sigmas := make([]float64, K)
+	scratch := make(chan *fitScratch, min(K, runtime.GOMAXPROCS(0)))
+	for range cap(scratch) {
+		scratch <- newFitScratch(w, h)
+	}
+	defer func() {
+		for range cap(scratch) {
+			(<-scratch).Close()
+		}
+	}()
 	err := parallel(ctx, K, func(k int) error {
-		Gm := matF32(G[k], w, h)
-		defer Gm.Close()
-		prod := gocv.NewMat()
-		defer prod.Close()
-		mG, mRG, mLG := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-		defer mG.Close()
-		defer mRG.Close()
-		defer mLG.Close()
-		gocv.Blur(Gm, &mG, ksz)
-		gocv.Multiply(Rm, Gm, &prod)
-		gocv.Blur(prod, &mRG, ksz)
-		gocv.Multiply(Lm, Gm, &prod)
-		gocv.Blur(prod, &mLG, ksz)
-		mGp, _ := mG.DataPtrFloat32()
-		mRGp, _ := mRG.DataPtrFloat32()
-		mLGp, _ := mLG.DataPtrFloat32()
-		A := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-		defer A.Close()
-		B := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-		defer B.Close()
-		C := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-		defer C.Close()
-		ap, _ := A.DataPtrFloat32()
-		bp, _ := B.DataPtrFloat32()
-		cp, _ := C.DataPtrFloat32()
+		sc := <-scratch
+		defer func() { scratch <- sc }()
+		gp, _ := sc.G.DataPtrFloat32()
+		copy(gp, G[k])
+		gocv.Blur(sc.G, &sc.mG, ksz)
+		gocv.Multiply(Rm, sc.G, &sc.prod)
+		gocv.Blur(sc.prod, &sc.mRG, ksz)
+		gocv.Multiply(Lm, sc.G, &sc.prod)
+		gocv.Blur(sc.prod, &sc.mLG, ksz)
+		mGp, _ := sc.mG.DataPtrFloat32()
+		mRGp, _ := sc.mRG.DataPtrFloat32()
+		mLGp, _ := sc.mLG.DataPtrFloat32()
+		ap, _ := sc.A.DataPtrFloat32()
+		bp, _ := sc.B.DataPtrFloat32()
+		cp, _ := sc.C.DataPtrFloat32()
 		for i := 0; i < n; i++ {
 			vRR := max(0, mRRp[i]-mRp[i]*mRp[i]) + fitEps
 			vLL := max(0, mLLp[i]-mLp[i]*mLp[i]) + fitEps
@@ -251,32 +253,30 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 			ap[i], cp[i] = a, c
 			bp[i] = mGp[i] - a*mRp[i] - c*mLp[i]
 		}
-		Ab, Bb, Cb := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-		defer Ab.Close()
-		defer Bb.Close()
-		defer Cb.Close()
-		gocv.Blur(A, &Ab, ksz)
-		gocv.Blur(B, &Bb, ksz)
-		gocv.Blur(C, &Cb, ksz)
+		// The local means are done with: their Mats take the blurred
+		// coefficients.
+		Ab, Bb, Cb := &sc.mG, &sc.mRG, &sc.mLG
+		gocv.Blur(sc.A, Ab, ksz)
+		gocv.Blur(sc.B, Bb, ksz)
+		gocv.Blur(sc.C, Cb, ksz)
 		abp, _ := Ab.DataPtrFloat32()
 		bbp, _ := Bb.DataPtrFloat32()
 		cbp, _ := Cb.DataPtrFloat32()
 		// Broad brightening (the glint) makes the fit's gain vary inside
 		// its window; the residual it leaves on print scales with it.
-		D := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-		defer D.Close()
+		// The frame's difference from the reference and its blurs: in the
+		// Mats of the product and of A and B, done with too (prod is a
+		// canvas-sized CV_32F already).
+		D, Dt, Db := &sc.prod, &sc.A, &sc.B
 		dp, _ := D.DataPtrFloat32()
 		for i := 0; i < n; i++ {
 			dp[i] = G[k][i] - R[i]
 		}
-		Db, Dt := gocv.NewMat(), gocv.NewMat()
-		defer Db.Close()
-		defer Dt.Close()
 		// Two box passes: a Gaussian-like blur at a cost independent of
 		// its width.
 		bs := 2*int(math.Round(glintBlurFrac*float64(max(w, h))))/2*2 + 1
-		gocv.Blur(D, &Dt, image.Pt(bs, bs))
-		gocv.Blur(Dt, &Db, image.Pt(bs, bs))
+		gocv.Blur(*D, Dt, image.Pt(bs, bs))
+		gocv.Blur(*Dt, Db, image.Pt(bs, bs))
 		dbp, _ := Db.DataPtrFloat32()
 		e := make([]float32, n)
 		g := G[k]
@@ -389,6 +389,36 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	dm.mask = hysteresis(dm.evidence, support, common, dm.thrLow, lineThrFrac*dm.thrHigh, dm.thrHigh, lineSeedFrac*dm.thrHigh, w, h)
 	closeMask(dm.mask, common, w, h, ridgeGap(w, h))
 	return dm, nil
+}
+
+// fitScratch is one goroutine's Mats for a frame's photometric fit,
+// kept from frame to frame, each taking several roles in turn. Made anew
+// for each frame, every Mat (a canvas of CV_32F, 5 to 8 MB at 1080p) was a
+// fresh mapping whose pages the kernel zeroed as they were first written:
+// about 60,000 page faults for a dozen frames, more system time than the
+// fit's arithmetic. Eight Mats a goroutine instead of fourteen also keep
+// the peak lower than before.
+type fitScratch struct {
+	G, A, B, C         gocv.Mat // written pixel by pixel: made at the canvas's size
+	prod, mG, mRG, mLG gocv.Mat // OpenCV's outputs, sized by the first frame
+}
+
+func newFitScratch(w, h int) *fitScratch {
+	s := &fitScratch{}
+	for _, m := range []*gocv.Mat{&s.G, &s.A, &s.B, &s.C} {
+		*m = gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
+	}
+	for _, m := range []*gocv.Mat{&s.prod, &s.mG, &s.mRG, &s.mLG} {
+		*m = gocv.NewMat()
+	}
+	return s
+}
+
+// Close releases the C memory held by s.
+func (s *fitScratch) Close() {
+	for _, m := range []*gocv.Mat{&s.G, &s.A, &s.B, &s.C, &s.prod, &s.mG, &s.mRG, &s.mLG} {
+		m.Close()
+	}
 }
 
 // lineLen is the length of the bars lineSupport averages along.
