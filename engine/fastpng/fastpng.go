@@ -10,11 +10,13 @@
 // the same frame on two cores, and a file the size of OpenCV's (within a
 // few per cent either way on the corpus's frames).
 //
-// A large image is cut into horizontal strips compressed on separate
-// cores, as pigz does: every strip but the last ends with a sync flush, so
-// the strips joined make one valid deflate stream, and their Adler-32
-// checksums combine into the zlib stream's. The pixels read back are the
-// Mat's, exactly.
+// The image is cut into horizontal strips of about 256 KB compressed on
+// every core, as pigz does: every strip but the last ends with a sync
+// flush, so the strips joined make one valid deflate stream, and their
+// Adler-32 checksums combine into the zlib stream's. Each strip is written
+// as its own IDAT chunk as soon as those before it are, so only a few
+// strips are ever held in memory. The pixels read back are the Mat's,
+// exactly.
 package fastpng
 
 /*
@@ -42,11 +44,11 @@ import (
 	"gradevault/engine/safefile"
 )
 
-// stripBytes is about how much raw image a strip holds: enough that the
-// compressor's per-strip overhead (a flush, a cold dictionary) costs
-// nothing measurable, small enough that a 1080p frame (6.2 MB) splits
-// across every core.
-const stripBytes = 1 << 20
+// stripBytes is about how much raw image a strip holds: enough that a
+// strip's overhead (a flush, its own Huffman tables, a PNG chunk) costs
+// nothing measurable, small enough that a 1080p frame (6.2 MB) makes two
+// dozen strips to share between the cores.
+const stripBytes = 256 << 10
 
 // WriteFile encodes m as PNG and writes it atomically to path.
 func WriteFile(path string, m gocv.Mat) error {
@@ -57,9 +59,9 @@ func WriteFile(path string, m gocv.Mat) error {
 // CV_8UC4 (BGRA); any other type is encoded by OpenCV.
 func Encode(w io.Writer, m gocv.Mat) error { return encode(w, m, 0) }
 
-// encode is Encode in nStrips strips (0: about stripBytes each, at most
-// one per core).
-func encode(w io.Writer, m gocv.Mat, nStrips int) error {
+// encode is Encode with strips of rowsPerStrip rows (0: about stripBytes
+// of image each).
+func encode(w io.Writer, m gocv.Mat, rowsPerStrip int) error {
 	if m.Empty() {
 		return errors.New("encode PNG: empty image")
 	}
@@ -90,19 +92,10 @@ func encode(w io.Writer, m gocv.Mat, nStrips int) error {
 		return fmt.Errorf("encode PNG: %w", err)
 	}
 	img := image8{pix: pix, w: m.Cols(), h: m.Rows(), ch: m.Channels()}
-	if nStrips <= 0 {
-		rawLen := img.h * (1 + img.w*img.ch) // filter type byte + pixels a row
-		nStrips = min((rawLen+stripBytes-1)/stripBytes, runtime.GOMAXPROCS(0))
+	if rowsPerStrip <= 0 {
+		rowsPerStrip = max(1, stripBytes/(1+img.w*img.ch)) // a row: filter type byte + pixels
 	}
-	strips := compress(img, max(1, min(nStrips, img.h)))
 
-	zlen := 2 + 4 // zlib header and Adler-32
-	for _, s := range strips {
-		zlen += s.data.Len()
-	}
-	if uint64(zlen) > 1<<31-1 {
-		return fmt.Errorf("encode PNG: %d×%d image is too large", img.w, img.h)
-	}
 	buf := bufio.NewWriter(w)
 	bw := &chunkWriter{w: buf}
 	bw.raw([]byte("\x89PNG\r\n\x1a\n"))
@@ -112,19 +105,18 @@ func encode(w io.Writer, m gocv.Mat, nStrips int) error {
 	ihdr[8], ihdr[9] = 8, colour // bit depth, colour type; deflate, adaptive filters, no interlace
 	bw.chunk("IHDR", ihdr[:])
 
-	bw.begin("IDAT", zlen)
-	bw.body([]byte{0x78, 0x01}) // deflate, 32 KB window, fastest level
-	sum := uint32(1)            // the Adler-32 of nothing
-	for _, s := range strips {
-		bw.body(s.data.Bytes())
+	// The zlib stream spans as many IDAT chunks as it likes: its header,
+	// then each strip as it is ready, in order, then its checksum.
+	bw.chunk("IDAT", []byte{0x78, 0x01}) // deflate, 32 KB window, fastest level
+	sum := uint32(1)                     // the Adler-32 of nothing
+	compress(img, rowsPerStrip, func(s *strip) bool {
+		bw.chunk("IDAT", s.data.Bytes())
 		sum = adler32Combine(sum, s.adler, int64(s.rawLen))
-		release(s)
-	}
+		return bw.err == nil
+	})
 	var tail [4]byte
 	binary.BigEndian.PutUint32(tail[:], sum)
-	bw.body(tail[:])
-	bw.end()
-
+	bw.chunk("IDAT", tail[:])
 	bw.chunk("IEND", nil)
 	if bw.err == nil {
 		bw.err = buf.Flush()
@@ -144,25 +136,64 @@ type image8 struct {
 // strip is rows [y0, y1) filtered and compressed.
 type strip struct {
 	y0, y1 int
+	last   bool // the image's last strip: ends the deflate stream
 	data   *bytes.Buffer
 	adler  uint32 // of the filtered rows
 	rawLen int    // bytes of filtered rows
+	done   chan struct{}
 }
 
-// compress filters and deflates img in n strips (1 ≤ n ≤ rows), each on
-// its own goroutine, and returns them in order.
-func compress(img image8, n int) []*strip {
+// compress filters and deflates img in strips of rows rows on up to
+// GOMAXPROCS goroutines, and hands each strip to emit in order, on the
+// calling goroutine, until emit returns false. At most two strips per
+// goroutine are compressed ahead of the one emit is waiting for, so the
+// memory it takes does not grow with the image (a 4K frame in one piece
+// held 10 MB of compressed data per strip until written).
+func compress(img image8, rows int, emit func(*strip) bool) {
+	n := (img.h + rows - 1) / rows
 	strips := make([]*strip, n)
-	var wg sync.WaitGroup
 	for i := range strips {
-		s := &strip{y0: img.h * i / n, y1: img.h * (i + 1) / n, data: bufPool.Get().(*bytes.Buffer)}
-		s.data.Reset()
-		strips[i] = s
-		last := i == n-1
-		wg.Go(func() { s.deflate(img, last) })
+		strips[i] = &strip{y0: i * rows, y1: min(img.h, (i+1)*rows), last: i == n-1, done: make(chan struct{})}
 	}
+	workers := min(n, runtime.GOMAXPROCS(0))
+	ahead := make(chan struct{}, 2*workers) // strips handed out and not yet emitted
+	todo := make(chan *strip)
+	stop := make(chan struct{})
+	go func() { // hands out the strips in order
+		defer close(todo)
+		for _, s := range strips {
+			select {
+			case ahead <- struct{}{}:
+			case <-stop:
+				return
+			}
+			select {
+			case todo <- s:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for s := range todo {
+				s.deflate(img)
+				close(s.done)
+			}
+		})
+	}
+	for _, s := range strips {
+		<-s.done
+		ok := emit(s)
+		bufPool.Put(s.data)
+		<-ahead
+		if !ok {
+			break
+		}
+	}
+	close(stop)
 	wg.Wait()
-	return strips
 }
 
 var (
@@ -173,13 +204,13 @@ var (
 	}}
 )
 
-func release(s *strip) { bufPool.Put(s.data) }
-
 // deflate filters the strip's rows and compresses them into s.data,
-// ending with a sync flush, or with the final block if last.
-func (s *strip) deflate(img image8, last bool) {
+// ending with a sync flush, or with the final block if it is the last.
+func (s *strip) deflate(img image8) {
 	fw := fwPool.Get().(*flate.Writer)
 	defer fwPool.Put(fw)
+	s.data = bufPool.Get().(*bytes.Buffer)
+	s.data.Reset()
 	fw.Reset(s.data)
 	ad := adler32.New()
 	stride := img.w * img.ch
@@ -196,7 +227,7 @@ func (s *strip) deflate(img image8, last bool) {
 		fw.Write(out) // into a bytes.Buffer: cannot fail
 		prev, cur = cur, prev
 	}
-	if last {
+	if s.last {
 		fw.Close()
 	} else {
 		fw.Flush()

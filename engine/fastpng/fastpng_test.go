@@ -2,6 +2,7 @@ package fastpng
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"hash/adler32"
 	"image"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -126,28 +128,54 @@ func checkGo(t *testing.T, what string, m gocv.Mat, img image.Image) {
 	}
 }
 
-// TestStrips encodes in 1 to 7 strips, more than some images have rows:
-// the joined deflate stream and combined checksum must read back exactly,
-// whatever the machine's core count.
+// TestStrips encodes with strips of 1 to 7 rows and of the whole image:
+// the strips' deflate streams joined, their combined checksum and the
+// many IDAT chunks must read back exactly, whatever the core count.
 func TestStrips(t *testing.T) {
 	for _, sz := range [][2]int{{5, 3}, {37, 23}, {301, 200}} {
 		m := noisyImage(t, sz[0], sz[1], gocv.MatTypeCV8UC3, 5)
-		for _, n := range []int{1, 2, 3, 7} {
+		for _, rows := range []int{1, 2, 3, 7, sz[1]} {
 			var buf bytes.Buffer
-			if err := encode(&buf, m, n); err != nil {
+			if err := encode(&buf, m, rows); err != nil {
 				t.Fatal(err)
 			}
 			back, err := gocv.IMDecode(buf.Bytes(), gocv.IMReadColor)
 			if err != nil {
 				t.Fatal(err)
 			}
-			equalMats(t, fmt.Sprintf("%v in %d strips", sz, n), m, back)
+			equalMats(t, fmt.Sprintf("%v in strips of %d rows", sz, rows), m, back)
 			back.Close()
 			if _, err := png.Decode(bytes.NewReader(buf.Bytes())); err != nil {
-				t.Fatalf("%v in %d strips: image/png: %v", sz, n, err)
+				t.Fatalf("%v in strips of %d rows: image/png: %v", sz, rows, err)
 			}
 		}
 		m.Close()
+	}
+}
+
+// failingWriter fails after n bytes.
+type failingWriter struct{ n int }
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		k := f.n
+		f.n = 0
+		return k, errors.New("disk full")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteError: a writer that fails part way stops the encoding with
+// its error, whether it fails in the header, in a strip or later.
+func TestWriteError(t *testing.T) {
+	m := noisyImage(t, 640, 480, gocv.MatTypeCV8UC3, 6)
+	defer m.Close()
+	for _, n := range []int{0, 10, 100_000} {
+		err := encode(&failingWriter{n: n}, m, 4)
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("failing after %d bytes: %v", n, err)
+		}
 	}
 }
 
