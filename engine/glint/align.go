@@ -77,15 +77,16 @@ func align(ref, img features, refGrey, grey gocv.Mat, maxShift float64) alignRes
 	if ref.desc.Empty() || img.desc.Empty() || len(ref.pts) < minInliers || len(img.pts) < minInliers {
 		return alignResult{Reason: "too few features"}
 	}
-	bf := gocv.NewBFMatcherWithParams(gocv.NormHamming, false)
-	defer bf.Close()
-	knn := bf.KnnMatch(img.desc, ref.desc, 2)
+	knn, err := matchHamming(img.desc, ref.desc)
+	if err != nil {
+		return alignResult{Reason: err.Error()}
+	}
 	var src, dst [][2]float64
-	for _, m := range knn {
-		if len(m) < 2 || m[0].Distance >= ratioTest*m[1].Distance {
+	for qi, m := range knn {
+		if m.second < 0 || float64(m.dBest) >= ratioTest*float64(m.dSec) {
 			continue
 		}
-		q, t := img.pts[m[0].QueryIdx], ref.pts[m[0].TrainIdx]
+		q, t := img.pts[qi], ref.pts[m.best]
 		if maxShift > 0 && dist(q, t) > maxShift {
 			continue
 		}
