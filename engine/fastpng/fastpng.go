@@ -147,8 +147,9 @@ type strip struct {
 // GOMAXPROCS goroutines, and hands each strip to emit in order, on the
 // calling goroutine, until emit returns false. At most two strips per
 // goroutine are compressed ahead of the one emit is waiting for, so the
-// memory it takes does not grow with the image (a 4K frame in one piece
-// held 10 MB of compressed data per strip until written).
+// memory it takes does not grow with the image (holding a whole frame's
+// compressed strips until the last was done raised the peak of a 4K
+// analysis with glint by 60 MB).
 func compress(img image8, rows int, emit func(*strip) bool) {
 	n := (img.h + rows - 1) / rows
 	strips := make([]*strip, n)
