@@ -7,6 +7,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync"
 
 	"gocv.io/x/gocv"
 )
@@ -139,14 +140,18 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	}
 	// 2. The per-pixel albedo reference: the median across frames.
 	R := make([]float32, n)
-	buf := make([]float32, K)
-	for i := 0; i < n; i++ {
-		for k := range G {
-			buf[k] = G[k][i]
+	parts := runtime.GOMAXPROCS(0) // pixel ranges, one per core
+	err := parallel(ctx, parts, func(p int) error {
+		buf := make([]float32, K)
+		for i := n * p / parts; i < n*(p+1)/parts; i++ {
+			for k := range G {
+				buf[k] = G[k][i]
+			}
+			R[i] = medianF32(buf)
 		}
-		R[i] = medianF32(buf)
-	}
-	if err := ctx.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	rad := max(2, int(math.Round(fitRadiusFrac*float64(max(w, h)))))
@@ -222,7 +227,7 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 			(<-scratch).Close()
 		}
 	}()
-	err := parallel(ctx, K, func(k int) error {
+	err = parallel(ctx, K, func(k int) error {
 		sc := <-scratch
 		defer func() { scratch <- sc }()
 		gp, _ := sc.G.DataPtrFloat32()
@@ -464,59 +469,84 @@ func lineSupport(ev []float32, w, h, l int) []float32 {
 	return slices.Clone(p)
 }
 
-// lineSupportAt is lineSupport on the CV_32F map src.
+// lineSupportAt is lineSupport on the CV_32F map src. The angles are
+// shared between the cores; each keeps its own maxima and minima, merged
+// at the end (the same result in any order).
 func lineSupportAt(src gocv.Mat, l int) []float32 {
 	w, h := src.Cols(), src.Rows()
-	hi := make([]float32, w*h)
-	lo := make([]float32, w*h)
-	for i := range lo {
-		lo[i] = math.MaxFloat32
-	}
 	half := max(3, l/2|1) // each half-bar's length
 	q := (half + 1) / 2   // a half-bar's centre, from the pixel
-	rot, bar, back := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer rot.Close()
-	defer bar.Close()
-	defer back.Close()
-	for a := range lineAngles {
-		m, size := rotation(math.Pi*float64(a)/lineAngles, w, h, q+half)
-		gocv.WarpAffineWithParams(src, &rot, m, size, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
-		gocv.Blur(rot, &bar, image.Pt(half, 1))
-		// Along the rows: the smaller of the two halves' means (evidence
-		// must continue on both sides, so a bar bridges gaps but does not
-		// run past a crease's ends), and the whole bar's mean.
-		both := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
-		mean := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
-		bp, _ := bar.DataPtrFloat32()
-		op, _ := both.DataPtrFloat32()
-		mp, _ := mean.DataPtrFloat32()
-		rw := size.X
-		for y := 0; y < size.Y; y++ {
-			row := bp[y*rw : (y+1)*rw]
-			for x := q; x < rw-q; x++ {
-				left, right := row[x-q], row[x+q]
-				op[y*rw+x] = min(left, right)
-				mp[y*rw+x] = (left + right) / 2
+	workers := min(lineAngles, runtime.GOMAXPROCS(0))
+	his, los := make([][]float32, workers), make([][]float32, workers)
+	var wg sync.WaitGroup
+	for k := range workers {
+		his[k], los[k] = make([]float32, w*h), make([]float32, w*h)
+		wg.Go(func() {
+			for a := k; a < lineAngles; a += workers {
+				barsAt(src, math.Pi*float64(a)/lineAngles, half, q, his[k], los[k], a == k)
 			}
+		})
+	}
+	wg.Wait()
+	hi, lo := his[0], los[0]
+	for k := 1; k < workers; k++ {
+		for i := range hi {
+			hi[i] = max(hi[i], his[k][i])
+			lo[i] = min(lo[i], los[k][i])
 		}
-		gocv.WarpAffineWithParams(both, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
-		p, _ := back.DataPtrFloat32()
-		for i, v := range p {
-			hi[i] = max(hi[i], v)
-		}
-		gocv.WarpAffineWithParams(mean, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
-		p, _ = back.DataPtrFloat32()
-		for i, v := range p {
-			lo[i] = min(lo[i], v)
-		}
-		both.Close()
-		mean.Close()
-		m.Close()
 	}
 	for i := range hi {
 		hi[i] = max(0, hi[i]-lo[i])
 	}
 	return hi
+}
+
+// barsAt takes the bars of one angle (theta) over src: hi keeps the
+// largest of the smaller half-bar means, lo the smallest whole-bar mean
+// (set rather than compared when first).
+func barsAt(src gocv.Mat, theta float64, half, q int, hi, lo []float32, first bool) {
+	w, h := src.Cols(), src.Rows()
+	rot, bar, back := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer rot.Close()
+	defer bar.Close()
+	defer back.Close()
+	m, size := rotation(theta, w, h, q+half)
+	defer m.Close()
+	gocv.WarpAffineWithParams(src, &rot, m, size, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
+	gocv.Blur(rot, &bar, image.Pt(half, 1))
+	// Along the rows: the smaller of the two halves' means (evidence
+	// must continue on both sides, so a bar bridges gaps but does not
+	// run past a crease's ends), and the whole bar's mean.
+	both := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
+	defer both.Close()
+	mean := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
+	defer mean.Close()
+	bp, _ := bar.DataPtrFloat32()
+	op, _ := both.DataPtrFloat32()
+	mp, _ := mean.DataPtrFloat32()
+	rw := size.X
+	for y := 0; y < size.Y; y++ {
+		row := bp[y*rw : (y+1)*rw]
+		for x := q; x < rw-q; x++ {
+			left, right := row[x-q], row[x+q]
+			op[y*rw+x] = min(left, right)
+			mp[y*rw+x] = (left + right) / 2
+		}
+	}
+	gocv.WarpAffineWithParams(both, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
+	p, _ := back.DataPtrFloat32()
+	for i, v := range p {
+		hi[i] = max(hi[i], v)
+	}
+	gocv.WarpAffineWithParams(mean, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
+	p, _ = back.DataPtrFloat32()
+	if first {
+		copy(lo, p)
+		return
+	}
+	for i, v := range p {
+		lo[i] = min(lo[i], v)
+	}
 }
 
 // rotation returns the affine map that rotates a w×h image by theta
