@@ -482,8 +482,10 @@ func lineSupportAt(src gocv.Mat, l int) []float32 {
 	for k := range workers {
 		his[k], los[k] = make([]float32, w*h), make([]float32, w*h)
 		wg.Go(func() {
+			b := newBars()
+			defer b.Close()
 			for a := k; a < lineAngles; a += workers {
-				barsAt(src, math.Pi*float64(a)/lineAngles, half, q, his[k], los[k], a == k)
+				b.at(src, math.Pi*float64(a)/lineAngles, half, q, his[k], los[k], a == k)
 			}
 		})
 	}
@@ -501,51 +503,63 @@ func lineSupportAt(src gocv.Mat, l int) []float32 {
 	return hi
 }
 
-// barsAt takes the bars of one angle (theta) over src: hi keeps the
-// largest of the smaller half-bar means, lo the smallest whole-bar mean
-// (set rather than compared when first).
-func barsAt(src gocv.Mat, theta float64, half, q int, hi, lo []float32, first bool) {
+// bars is one goroutine's Mats for lineSupportAt: the map rotated (then
+// reused for the half-bar minima and the bar means), its running means,
+// and a result rotated back. Three, so that two goroutines hold about what
+// one held with separate Mats for the minima and the means.
+type bars struct{ rot, bar, back gocv.Mat }
+
+func newBars() *bars { return &bars{rot: gocv.NewMat(), bar: gocv.NewMat(), back: gocv.NewMat()} }
+
+// Close releases the C memory held by b.
+func (b *bars) Close() {
+	b.rot.Close()
+	b.bar.Close()
+	b.back.Close()
+}
+
+// at takes the bars of one angle (theta) over src: hi keeps the largest
+// of the smaller half-bar means, lo the smallest whole-bar mean (set
+// rather than compared when first).
+func (b *bars) at(src gocv.Mat, theta float64, half, q int, hi, lo []float32, first bool) {
 	w, h := src.Cols(), src.Rows()
-	rot, bar, back := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
-	defer rot.Close()
-	defer bar.Close()
-	defer back.Close()
 	m, size := rotation(theta, w, h, q+half)
 	defer m.Close()
-	gocv.WarpAffineWithParams(src, &rot, m, size, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
-	gocv.Blur(rot, &bar, image.Pt(half, 1))
-	// Along the rows: the smaller of the two halves' means (evidence
-	// must continue on both sides, so a bar bridges gaps but does not
-	// run past a crease's ends), and the whole bar's mean.
-	both := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
-	defer both.Close()
-	mean := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV32F)
-	defer mean.Close()
-	bp, _ := bar.DataPtrFloat32()
-	op, _ := both.DataPtrFloat32()
-	mp, _ := mean.DataPtrFloat32()
+	gocv.WarpAffineWithParams(src, &b.rot, m, size, gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
+	gocv.Blur(b.rot, &b.bar, image.Pt(half, 1))
+	bp, _ := b.bar.DataPtrFloat32()
+	op, _ := b.rot.DataPtrFloat32() // the rotated map is done with
 	rw := size.X
-	for y := 0; y < size.Y; y++ {
-		row := bp[y*rw : (y+1)*rw]
-		for x := q; x < rw-q; x++ {
-			left, right := row[x-q], row[x+q]
-			op[y*rw+x] = min(left, right)
-			mp[y*rw+x] = (left + right) / 2
+	// Along the rows: the smaller of the two halves' means (evidence must
+	// continue on both sides, so a bar bridges gaps but does not run past
+	// a crease's ends), then the whole bar's mean.
+	for pass := range 2 {
+		clear(op)
+		for y := 0; y < size.Y; y++ {
+			row := bp[y*rw : (y+1)*rw]
+			for x := q; x < rw-q; x++ {
+				left, right := row[x-q], row[x+q]
+				if pass == 0 {
+					op[y*rw+x] = min(left, right)
+				} else {
+					op[y*rw+x] = (left + right) / 2
+				}
+			}
 		}
-	}
-	gocv.WarpAffineWithParams(both, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
-	p, _ := back.DataPtrFloat32()
-	for i, v := range p {
-		hi[i] = max(hi[i], v)
-	}
-	gocv.WarpAffineWithParams(mean, &back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
-	p, _ = back.DataPtrFloat32()
-	if first {
-		copy(lo, p)
-		return
-	}
-	for i, v := range p {
-		lo[i] = min(lo[i], v)
+		gocv.WarpAffineWithParams(b.rot, &b.back, m, image.Pt(w, h), gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{})
+		p, _ := b.back.DataPtrFloat32()
+		switch {
+		case pass == 0:
+			for i, v := range p {
+				hi[i] = max(hi[i], v)
+			}
+		case first:
+			copy(lo, p)
+		default:
+			for i, v := range p {
+				lo[i] = min(lo[i], v)
+			}
+		}
 	}
 }
 
