@@ -207,7 +207,9 @@ func TestUploadJobTableFailureCLI(t *testing.T) {
 
 // TestUploadPrivateForceResentCLI: a private bucket prints signed links
 // and their expiry; --force re-sends everything; an object deleted on the
-// server is sent again and reported.
+// server is sent again and reported, keeping its link, so result.json is
+// not sent again (a CI run failed here when the second upload fell in the
+// next second and every link was signed anew).
 func TestUploadPrivateForceResentCLI(t *testing.T) {
 	libRoot := isolate(t)
 	srv := fakestorage.New(t)
@@ -226,6 +228,9 @@ func TestUploadPrivateForceResentCLI(t *testing.T) {
 		t.Errorf("stderr does not say the links are signed and expire:\n%s", stderr)
 	}
 	srv.Delete(fakestorage.DefaultBucket, "scan-priv/frames/golden_frame_02_f00040.png")
+	// A second later, so that links signed anew would differ from the
+	// first ones (their tokens carry the second they were made).
+	time.Sleep(1100 * time.Millisecond)
 	code, _, stderr = uploadCLI(t, context.Background(), srv, "scan-priv", "--link-expiry", "24h")
 	if code != 0 || !strings.Contains(stderr, "uploaded 1 objects") || !strings.Contains(stderr, "1 sent again: missing on the server") {
 		t.Errorf("after a deletion on the server: exit %d: %s", code, stderr)

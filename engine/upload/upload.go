@@ -591,6 +591,13 @@ func (u *uploader) send(ctx context.Context, o Object, data []byte) error {
 		rec.State, rec.UploadedAt = library.StateUploaded, &now
 	}
 	u.mu.Lock()
+	if prev, ok := u.state.Objects[o.Path]; ok && err == nil && strings.Contains(prev.URL, "/object/sign/") {
+		// A signed link names the path, not the bytes: the one given out
+		// before still serves the object sent again, so its links and
+		// result.json (which lists them) stay as they were, instead of
+		// every link being signed anew.
+		rec.URL = prev.URL
+	}
 	u.state.Objects[o.Path] = rec
 	u.state.UpdatedAt = now
 	u.changed = true
