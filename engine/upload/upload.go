@@ -388,7 +388,7 @@ func (u *uploader) run(ctx context.Context) (*Report, error) {
 	}
 	switch {
 	case settled:
-	case rep.Access == AccessSigned && u.reusedLinks && resultSkipped && strings.Contains(st.ResultURL, "/object/sign/"):
+	case rep.Access == AccessSigned && u.reusedLinks && resultSkipped && signedLink(st.ResultURL):
 		// The same result.json, and its recorded link is as valid as the
 		// files' links.
 		resultURL = st.ResultURL
@@ -460,6 +460,10 @@ func publicURLs(p *plan) map[string]string {
 	return urls
 }
 
+// signedLink reports whether url is a signed object link (Storage's
+// /object/sign/ form), as upload.json records them for a private bucket.
+func signedLink(url string) bool { return strings.Contains(url, "/object/sign/") }
+
 // privateURLs gives the files of a private bucket URLs: signed ones valid
 // for cfg.LinkExpiry (reusing those upload.json recorded if they are valid
 // for at least half of that still), or, when the key may not sign,
@@ -471,7 +475,7 @@ func (u *uploader) privateURLs(ctx context.Context, rep *Report) (map[string]str
 	st := u.state
 	if st.Access == string(AccessSigned) && st.LinksExpireAt != nil && time.Until(*st.LinksExpireAt) > u.cfg.LinkExpiry/2 {
 		for _, o := range p.files {
-			if rec, ok := st.Objects[o.Path]; ok && strings.Contains(rec.URL, "/object/sign/") {
+			if rec, ok := st.Objects[o.Path]; ok && signedLink(rec.URL) {
 				urls[o.File] = rec.URL
 			}
 		}
@@ -591,7 +595,7 @@ func (u *uploader) send(ctx context.Context, o Object, data []byte) error {
 		rec.State, rec.UploadedAt = library.StateUploaded, &now
 	}
 	u.mu.Lock()
-	if prev, ok := u.state.Objects[o.Path]; ok && err == nil && strings.Contains(prev.URL, "/object/sign/") {
+	if prev, ok := u.state.Objects[o.Path]; ok && err == nil && signedLink(prev.URL) {
 		// A signed link names the path, not the bytes: the one given out
 		// before still serves the object sent again, so its links and
 		// result.json (which lists them) stay as they were, instead of
