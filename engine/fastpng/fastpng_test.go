@@ -7,6 +7,7 @@ import (
 	"hash/adler32"
 	"image"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -38,6 +39,21 @@ func noisyImage(t testing.TB, w, h int, typ gocv.MatType, seed uint64) gocv.Mat 
 	return m
 }
 
+// encodeAndRead encodes m in strips of rows rows (0: Encode's choice) and
+// decodes the PNG with OpenCV (libpng); the caller closes the Mat.
+func encodeAndRead(t *testing.T, m gocv.Mat, rows int, flags gocv.IMReadFlag) ([]byte, gocv.Mat) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := encode(&buf, m, rows); err != nil {
+		t.Fatal(err)
+	}
+	back, err := gocv.IMDecode(buf.Bytes(), flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), back
+}
+
 // equalMats fails unless a and b have the same size, type and bytes.
 func equalMats(t *testing.T, what string, a, b gocv.Mat) {
 	t.Helper()
@@ -63,20 +79,12 @@ func TestRoundTrip(t *testing.T) {
 	for _, sz := range sizes {
 		for _, ty := range types {
 			m := noisyImage(t, sz[0], sz[1], ty.t, uint64(sz[0]*sz[1]))
-			var buf bytes.Buffer
-			if err := Encode(&buf, m); err != nil {
-				t.Fatal(err)
-			}
 			what := func(by string) string { return by + " " + m.Type().String() + " " + image.Pt(sz[0], sz[1]).String() }
-
-			back, err := gocv.IMDecode(buf.Bytes(), ty.flags)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data, back := encodeAndRead(t, m, 0, ty.flags)
 			equalMats(t, what("OpenCV"), m, back)
 			back.Close()
 
-			img, err := png.Decode(bytes.NewReader(buf.Bytes()))
+			img, err := png.Decode(bytes.NewReader(data))
 			if err != nil {
 				t.Fatalf("%s: %v", what("image/png"), err)
 			}
@@ -135,17 +143,10 @@ func TestStrips(t *testing.T) {
 	for _, sz := range [][2]int{{5, 3}, {37, 23}, {301, 200}} {
 		m := noisyImage(t, sz[0], sz[1], gocv.MatTypeCV8UC3, 5)
 		for _, rows := range []int{1, 2, 3, 7, sz[1]} {
-			var buf bytes.Buffer
-			if err := encode(&buf, m, rows); err != nil {
-				t.Fatal(err)
-			}
-			back, err := gocv.IMDecode(buf.Bytes(), gocv.IMReadColor)
-			if err != nil {
-				t.Fatal(err)
-			}
+			data, back := encodeAndRead(t, m, rows, gocv.IMReadColor)
 			equalMats(t, fmt.Sprintf("%v in strips of %d rows", sz, rows), m, back)
 			back.Close()
-			if _, err := png.Decode(bytes.NewReader(buf.Bytes())); err != nil {
+			if _, err := png.Decode(bytes.NewReader(data)); err != nil {
 				t.Fatalf("%v in strips of %d rows: image/png: %v", sz, rows, err)
 			}
 		}
@@ -187,14 +188,7 @@ func TestRegion(t *testing.T) {
 	defer reg.Close()
 	want := reg.Clone()
 	defer want.Close()
-	var buf bytes.Buffer
-	if err := Encode(&buf, reg); err != nil {
-		t.Fatal(err)
-	}
-	back, err := gocv.IMDecode(buf.Bytes(), gocv.IMReadColor)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, back := encodeAndRead(t, reg, 0, gocv.IMReadColor)
 	defer back.Close()
 	equalMats(t, "region", want, back)
 }
@@ -204,21 +198,14 @@ func TestRegion(t *testing.T) {
 func TestOtherTypes(t *testing.T) {
 	m := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(1000, 0, 0, 0), 4, 5, gocv.MatTypeCV16UC1)
 	defer m.Close()
-	var buf bytes.Buffer
-	if err := Encode(&buf, m); err != nil {
-		t.Fatal(err)
-	}
-	back, err := gocv.IMDecode(buf.Bytes(), gocv.IMReadUnchanged)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, back := encodeAndRead(t, m, 0, gocv.IMReadUnchanged)
 	defer back.Close()
 	if back.Type() != gocv.MatTypeCV16UC1 || back.GetShortAt(2, 3) != 1000 {
 		t.Fatalf("16-bit image read back as %v, %d", back.Type(), back.GetShortAt(2, 3))
 	}
 	empty := gocv.NewMat()
 	defer empty.Close()
-	if err := Encode(&buf, empty); err == nil {
+	if err := Encode(io.Discard, empty); err == nil {
 		t.Fatal("an empty image encoded without error")
 	}
 }
