@@ -96,6 +96,7 @@ import (
 	"image/color"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"gocv.io/x/gocv"
@@ -250,6 +251,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		return nil, nil, err
 	}
 
+	defer lowerGC()()
 	n := len(frames)
 	steps := int64(2*n + 3)
 	if opts.OutDir != "" {
@@ -415,11 +417,34 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		rep.ConfidenceReasons = append(rep.ConfidenceReasons, fmt.Sprintf("the defect map rests on %d frames", len(anal)))
 	}
 
-	// 3. The original worker's formulas on the display frames (seed scores).
-	if err := seedScores(ctx, display, st, cw, ch, rep); err != nil {
-		return nil, nil, err
+	// 3. The original worker's formulas (seed scores) and the glint maps
+	// read only the aligned display frames: they run beside the defect
+	// map, whose parallel loops fill the cores while their serial parts
+	// (and the uneven split of five frames over the cores) run. They
+	// write to their own report, copied into rep when both are done.
+	var side Report
+	var glints [][]uint8
+	sideDone := make(chan error, 1)
+	go func() {
+		err := seedScores(ctx, display, st, cw, ch, &side)
+		if err == nil {
+			prog.step("original formulas")
+			glints, err = glintMaps(ctx, shown, cw, ch, &side)
+		}
+		sideDone <- err
+	}()
+	joined := false
+	join := func() error {
+		joined = true
+		return <-sideDone
 	}
-	prog.step("original formulas")
+	// Whatever happens below, the side work is over before the frames
+	// are closed (deferred above, so run after this).
+	defer func() {
+		if !joined {
+			join()
+		}
+	}()
 
 	// 4. The print-free defect map on the analysis frames.
 	common := commonValid(anal, cw, ch)
@@ -458,22 +483,23 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	scoreRegions(dm, wear, specs, ref.grey, rep)
 	rep.Defects = findDefects(dm, wear, specs, newMMScale(itemType, cw, ch, landscape))
 	prog.step("regions")
+	if err := join(); err != nil {
+		return nil, nil, err
+	}
 	// The per-frame residuals (a dozen canvases of float32) were the last
-	// large Go allocations; collected now, before the output images are
-	// made and encoded, their memory takes the encoders' buffers instead
-	// of the heap growing to twice its live size, which was the 1080p
-	// analysis's peak (about 70 MB of Go heap, 28 MB of it live).
+	// large Go allocations: the memory goes back to the system before the
+	// output images are made and encoded.
 	dm.perFrame = nil
-	runtime.GC()
-
+	debug.FreeOSMemory()
+	rep.SeedDamageScore = side.SeedDamageScore
+	rep.SeedDefectPercentage = side.SeedDefectPercentage
+	rep.SeedRegionScores = side.SeedRegionScores
+	rep.GlintCoverage = side.GlintCoverage
 	if opts.OutDir != "" {
-		glints := glintMaps(shown, cw, ch, rep)
 		if err := writeOutputs(ctx, opts.OutDir, ref, shown, dm, glints, rep); err != nil {
 			return nil, nil, err
 		}
 		prog.step("write images")
-	} else {
-		glintMaps(shown, cw, ch, rep)
 	}
 	return rep, dm, nil
 }
@@ -545,32 +571,46 @@ func seedScores(ctx context.Context, frames []*frameState, all []*frameState, w,
 
 // glintMaps finds each display frame's specular highlights (against the
 // median whiteness of the aligned ones) and records their coverage.
-func glintMaps(display []*frameState, w, h int, rep *Report) [][]uint8 {
+func glintMaps(ctx context.Context, display []*frameState, w, h int, rep *Report) ([][]uint8, error) {
 	sats, vals := make([][]uint8, len(display)), make([][]uint8, len(display))
-	for i, s := range display {
-		sats[i], vals[i] = hsvPlanes(s.aligned)
+	whites := make([][]uint8, len(display))
+	err := parallel(ctx, len(display), func(i int) error {
+		sats[i], vals[i] = hsvPlanes(display[i].aligned)
+		if display[i].used {
+			whites[i] = whiteness(sats[i], vals[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	var median []uint8
 	var uv [][]uint8
 	for i, s := range display {
 		if s.used {
-			uv = append(uv, whiteness(sats[i], vals[i]))
+			uv = append(uv, whites[i])
 		}
 	}
 	if len(uv) > 1 {
 		median = medianPlane(uv)
 	}
 	glints := make([][]uint8, len(display))
-	rep.GlintCoverage = nil
-	for i, s := range display {
+	err = parallel(ctx, len(display), func(i int) error {
 		med := median
-		if !s.used {
+		if !display[i].used {
 			med = nil
 		}
-		glints[i] = glintMap(sats[i], vals[i], med, s.valid, w, h)
+		glints[i] = glintMap(sats[i], vals[i], med, display[i].valid, w, h)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.GlintCoverage = nil
+	for i, s := range display {
 		rep.GlintCoverage = append(rep.GlintCoverage, Coverage{Frame: s.index, Percent: round(coveragePercent(glints[i], s.valid), 2)})
 	}
-	return glints
+	return glints, nil
 }
 
 // canvasSize picks the rectified image size from the reference frame: the
@@ -671,11 +711,48 @@ func commonValid(used []*frameState, w, h int) []uint8 {
 	return v
 }
 
+// analysisGCPercent is the garbage collector's GOGC while an analysis
+// runs. Its large allocations (grey planes, per-frame residuals, defect
+// evidence: float32 canvases) hold no pointers, so a collection costs
+// little; at the default 100 the heap grew to twice its live size, about
+// 80 MB at 1080p, 30 MB more than at 25.
+const analysisGCPercent = 25
+
+var gcState struct {
+	sync.Mutex
+	running int // analyses running
+	saved   int // GOGC before the first of them
+}
+
+// lowerGC sets GOGC to analysisGCPercent until the returned function is
+// called; with analyses running concurrently, the last one to finish
+// restores the setting.
+func lowerGC() (restore func()) {
+	gcState.Lock()
+	defer gcState.Unlock()
+	if gcState.running == 0 {
+		gcState.saved = debug.SetGCPercent(analysisGCPercent)
+	}
+	gcState.running++
+	return func() {
+		gcState.Lock()
+		defer gcState.Unlock()
+		if gcState.running--; gcState.running == 0 {
+			debug.SetGCPercent(gcState.saved)
+		}
+	}
+}
+
 // parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns the
 // first error or ctx's error. Results must go to per-index slots so the
 // outcome does not depend on scheduling.
 func parallel(ctx context.Context, n int, fn func(i int) error) error {
-	workers := min(n, runtime.GOMAXPROCS(0))
+	return parallelN(ctx, runtime.GOMAXPROCS(0), n, fn)
+}
+
+// parallelN is parallel on up to workers goroutines.
+func parallelN(ctx context.Context, workers, n int, fn func(i int) error) error {
+	workers = min(n, workers)
 	next := make(chan int)
 	errs := make([]error, n)
 	var wg sync.WaitGroup

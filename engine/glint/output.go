@@ -6,6 +6,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"gocv.io/x/gocv"
 
@@ -22,40 +23,43 @@ const (
 	dirGlint          = "glint"
 )
 
-// pngJob is one image to encode and write; mat is closed after writing.
+// pngJob is one image to write: render makes it (on the worker that
+// writes it); borrowed images are not closed after writing.
 type pngJob struct {
-	rel string
-	mat gocv.Mat
+	rel      string
+	render   func() gocv.Mat
+	borrowed bool
 }
 
 // writeOutputs renders the result images and writes them under dir, each
 // atomically (encoded in memory, written to a temporary file in the same
-// folder, then renamed), and records their relative paths in rep.
+// folder, then renamed), and records their relative paths in rep. The
+// images are rendered on the writers, and there are twice as many writers
+// as cores: while one waits for the disk to sync a file, another encodes.
 func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*frameState, dm *defectMap, glints [][]uint8, rep *Report) (err error) {
 	var jobs []pngJob
-	defer func() {
-		for _, j := range jobs {
-			j.mat.Close()
-		}
-	}()
-	add := func(rel string, m gocv.Mat) { jobs = append(jobs, pngJob{rel: rel, mat: m}) }
+	add := func(rel string, render func() gocv.Mat) { jobs = append(jobs, pngJob{rel: rel, render: render}) }
 
 	ref := refState.aligned
 	w, h := dm.w, dm.h
 
-	mask := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
-	mp, _ := mask.DataPtrUint8()
-	for i, v := range dm.mask {
-		mp[i] = 255 * v
-	}
-	add(fileDefectMask, mask)
+	add(fileDefectMask, func() gocv.Mat {
+		mask := gocv.NewMatWithSize(h, w, gocv.MatTypeCV8U)
+		mp, _ := mask.DataPtrUint8()
+		for i, v := range dm.mask {
+			mp[i] = 255 * v
+		}
+		return mask
+	})
 	rep.DefectMask = fileDefectMask
 
-	add(fileHeatmap, heatmap(dm))
+	add(fileHeatmap, func() gocv.Mat { return heatmap(dm) })
 	rep.VarianceHeatmap = fileHeatmap
 
+	// The overlay is also the source of the regions' overlay crops.
 	overlay := defectOverlay(ref, dm)
-	add(fileDefectOverlay, overlay)
+	defer overlay.Close()
+	jobs = append(jobs, pngJob{rel: fileDefectOverlay, render: func() gocv.Mat { return overlay }, borrowed: true})
 	rep.DefectOverlay = fileDefectOverlay
 
 	rep.RegionCrops = map[string]string{}
@@ -65,25 +69,21 @@ func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*f
 		if r.Empty() {
 			continue
 		}
-		crop := cloneRegion(ref, r)
 		rel := filepath.ToSlash(filepath.Join(dirCrops, name+".png"))
-		add(rel, crop)
+		add(rel, func() gocv.Mat { return cloneRegion(ref, r) })
 		rep.RegionCrops[name] = rel
-		oc := cloneRegion(overlay, r)
 		rel = filepath.ToSlash(filepath.Join(dirCrops, name+"_overlay.png"))
-		add(rel, oc)
+		add(rel, func() gocv.Mat { return cloneRegion(overlay, r) })
 		rep.RegionOverlays[name] = rel
 	}
 
 	for i, s := range st {
 		name := fmt.Sprintf("golden_frame_%02d.png", i+1)
-		rect := gocv.NewMat()
-		s.aligned.CopyTo(&rect)
 		rel := dirRectified + "/" + name
-		add(rel, rect)
+		jobs = append(jobs, pngJob{rel: rel, render: func() gocv.Mat { return s.aligned }, borrowed: true})
 		rep.RectifiedFrames = append(rep.RectifiedFrames, rel)
 		rel = dirGlint + "/" + name
-		add(rel, glintOverlay(s.aligned, glints[i], dm.mask))
+		add(rel, func() gocv.Mat { return glintOverlay(s.aligned, glints[i], dm.mask) })
 		rep.GlintFrames = append(rep.GlintFrames, rel)
 	}
 
@@ -92,8 +92,12 @@ func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*f
 			return fmt.Errorf("glint: create %s: %w", sub, err)
 		}
 	}
-	return parallel(ctx, len(jobs), func(i int) error {
-		if err := fastpng.WriteFile(filepath.Join(dir, filepath.FromSlash(jobs[i].rel)), jobs[i].mat); err != nil {
+	return parallelN(ctx, 2*runtime.GOMAXPROCS(0), len(jobs), func(i int) error {
+		m := jobs[i].render()
+		if !jobs[i].borrowed {
+			defer m.Close()
+		}
+		if err := fastpng.WriteFile(filepath.Join(dir, filepath.FromSlash(jobs[i].rel)), m); err != nil {
 			return fmt.Errorf("glint: %w", err)
 		}
 		return nil
