@@ -81,11 +81,13 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 		}
 	}()
 	sink.Emit(event.PhaseChanged{Phase: event.PhaseExtract})
-	images, err := extract(ctx, path, dir, res, picks, nil)
+	images, err := goldenImages(ctx, path, res, picks, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll(images)
+	wait := writeGolden(dir, res, images)
+	defer wait() // before the images are closed, whatever happens
 	if res.Report != nil {
 		res.Warnings = slices.DeleteFunc(res.Warnings, func(w string) bool { return slices.Contains(res.Report.Warnings, w) })
 		res.Confidence.Reasons = slices.DeleteFunc(res.Confidence.Reasons, func(r string) bool { return slices.Contains(res.Report.ConfidenceReasons, r) })
@@ -97,6 +99,9 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 		if err := runGlint(ctx, path, dir, res, images, sink, nil); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := wait(); err != nil {
+		return nil, err
 	}
 	if err := save(ctx, dir, res, sink); err != nil {
 		return nil, err

@@ -137,18 +137,23 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	}
 	an.KeepOnly(need)
 	cmem.Trim() // the decoder's and the workers' buffers: give them back before the glint analysis
-	images, err := extract(ctx, o.Video, o.Dir, res, picks, an.TakeKept)
+	images, err := goldenImages(ctx, o.Video, res, picks, an.TakeKept)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll(images)
-	res.Timings.ExtractSeconds = time.Since(t0).Seconds()
-
+	wait := writeGolden(o.Dir, res, images)
+	defer wait() // before the images are closed, whatever happens
 	if o.Glint {
 		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink, an.TakeKept); err != nil {
 			return nil, err
 		}
 	}
+	end, err := wait()
+	if err != nil {
+		return nil, err
+	}
+	res.Timings.ExtractSeconds = end.Sub(t0).Seconds()
 	res.Timings.TotalSeconds = time.Since(start).Seconds()
 	if err := save(ctx, o.Dir, res, sink); err != nil {
 		return nil, err
@@ -171,11 +176,10 @@ type Pick struct {
 // decoded. A nil takeFrame has none.
 type takeFrame func(frame int) (img gocv.Mat, ok bool)
 
-// extract gets the picked frames (from take, else decoded from the
-// video), saves them as PNGs under dir/frames and fills the golden frame
-// fields of res. It returns the frames (BGR, upright), which the caller
-// closes.
-func extract(ctx context.Context, path, dir string, res *Result, picks []Pick, take takeFrame) (images []gocv.Mat, err error) {
+// goldenImages gets the picked frames (from take, else decoded from the
+// video) and fills the golden frame fields of res; writeGolden saves them.
+// It returns the frames (BGR, upright), which the caller closes.
+func goldenImages(ctx context.Context, path string, res *Result, picks []Pick, take takeFrame) (images []gocv.Mat, err error) {
 	var r *video.Reader
 	defer func() {
 		if r != nil {
@@ -190,12 +194,8 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick, t
 	for _, f := range res.Frames {
 		byFrame[f.Frame] = f
 	}
-	res.GoldenFrames = []string{}
-	res.FrameTimestamps = []float64{}
-	res.GoldenFrameDetails = []GoldenFrame{}
 	// Decode what is not in memory in frame order with one reader (picks
-	// are sorted, so it mostly reads forward), then encode the PNGs in
-	// parallel.
+	// are sorted, so it mostly reads forward).
 	for _, p := range picks {
 		if err := ctx.Err(); err != nil {
 			return images, err
@@ -220,35 +220,51 @@ func extract(ctx context.Context, path, dir string, res *Result, picks []Pick, t
 		}
 		images = append(images, m)
 	}
-	rels := make([]string, len(picks))
-	errs := make([]error, len(picks))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.NumCPU())
-	for i, p := range picks {
-		name := GoldenFrameName(i+1, p.Frame)
-		rels[i] = filepath.ToSlash(filepath.Join(FramesDir, name))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[i] = fastpng.WriteFile(filepath.Join(dir, rels[i]), images[i])
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return images, err
-	}
+	res.GoldenFrames = []string{}
+	res.FrameTimestamps = []float64{}
+	res.GoldenFrameDetails = []GoldenFrame{}
 	for i, p := range picks {
 		fr := byFrame[p.Frame]
-		res.GoldenFrames = append(res.GoldenFrames, rels[i])
+		rel := filepath.ToSlash(filepath.Join(FramesDir, GoldenFrameName(i+1, p.Frame)))
+		res.GoldenFrames = append(res.GoldenFrames, rel)
 		res.FrameTimestamps = append(res.FrameTimestamps, fr.Timestamp)
 		res.GoldenFrameDetails = append(res.GoldenFrameDetails, GoldenFrame{
 			Frame: p.Frame, Timestamp: fr.Timestamp, Sharpness: fr.Sharpness, Motion: fr.Motion,
-			Relaxed: p.Relaxed, Manual: p.Manual, Pose: p.Pose, Rank: p.Rank, File: rels[i],
+			Relaxed: p.Relaxed, Manual: p.Manual, Pose: p.Pose, Rank: p.Rank, File: rel,
 		})
 	}
 	return images, nil
+}
+
+// writeGolden starts saving the golden frames (images, in the order of
+// res.GoldenFrames) as PNGs under dir, on as many goroutines as cores, and
+// returns a function that waits for them and returns when the last one
+// was written and the first error (the same each time it is called). The
+// images must stay open until it has returned. The writes go on beside the
+// glint analysis, filling the cores its serial steps and the disk syncs
+// leave idle.
+func writeGolden(dir string, res *Result, images []gocv.Mat) (wait func() (time.Time, error)) {
+	errs := make([]error, len(images))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.NumCPU())
+	for i := range images {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = fastpng.WriteFile(filepath.Join(dir, filepath.FromSlash(res.GoldenFrames[i])), images[i])
+		})
+	}
+	done := make(chan struct{})
+	var end time.Time
+	go func() {
+		wg.Wait()
+		end = time.Now()
+		close(done)
+	}()
+	return func() (time.Time, error) {
+		<-done
+		return end, errors.Join(errs...)
+	}
 }
 
 func closeAll(ms []gocv.Mat) {
