@@ -312,3 +312,45 @@ func TestCorpusPicks(t *testing.T) {
 		})
 	}
 }
+
+// TestCorpusConfidenceAt640 checks the confidence rules on the corpus's two
+// hardest videos rendered at 640×480, in both modes: at the tests' 320×240
+// the no-still video's evenly blurred stretches (focus hunts, sweeps too
+// smeared for the flow to follow) hold no texture, but at 640×480 and
+// above they make still poses as even as a real hold. Such a pose must not
+// count as settled: the video without a still, sharp frame is low
+// confidence with the re-film message, and the one with two short holds is
+// not, and takes no defocused pick.
+func TestCorpusConfidenceAt640(t *testing.T) {
+	for _, e := range synth.CorpusAt(640, 480) {
+		if e.Name != "no-still" && e.Name != "few-stills" {
+			continue
+		}
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			path, tr := synthtest.Corpus(t, e)
+			for _, mode := range []Mode{Fast, Precise} {
+				res, err := Run(context.Background(), path, Options{Mode: mode})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("%s %s: confidence %s %q, picks %v", e.Name, mode, res.Confidence.Level, res.Confidence.Reasons, res.Picks)
+				noStill := res.Confidence.Level == Low && strings.Contains(strings.Join(res.Confidence.Reasons, " "), NoStillMessage)
+				if len(tr.Holds) == 0 {
+					if !noStill {
+						t.Errorf("%s: no still, sharp frame, but confidence %+v", mode, res.Confidence)
+					}
+					continue
+				}
+				if noStill {
+					t.Errorf("%s: %d holds, but confidence %+v", mode, len(tr.Holds), res.Confidence)
+				}
+				for _, p := range res.Picks {
+					if ft := tr.Frames[p.Index]; ft.Blur > 0 {
+						t.Errorf("%s: pick %d is defocused (sigma %.2f) while the video has sharp still frames", mode, p.Index, ft.Blur)
+					}
+				}
+			}
+		})
+	}
+}

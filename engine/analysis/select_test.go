@@ -154,6 +154,23 @@ func TestPoses(t *testing.T) {
 	}
 }
 
+// An evenly blurred still stretch (a focus hunt, or a sweep too smeared
+// for the flow) is as even as a hold; it has not settled when the video
+// shows frames three times as sharp, and then the video has no still frame.
+func TestPosesEvenlyBlurredIsNotSettled(t *testing.T) {
+	//                  sharp, then moving   blurred, still     moving   hold
+	motion := []float64{0, 5, 6, 7, 6, 5, .1, .1, .1, .1, .1, 5, 6, 7, .1, .1, .1, .1}
+	sharp := []float64{400, 40, 40, 40, 40, 40, 30, 31, 30, 31, 30, 40, 40, 40, 390, 395, 391, 393}
+	got := Poses(frames(motion, sharp), 1.0, 2)
+	if len(got) != 2 || got[0].Settled || !got[1].Settled {
+		t.Fatalf("Poses = %+v, want the blurred stretch unsettled and the hold settled", got)
+	}
+	sel := Select(frames(motion[:14], sharp[:14]), SelectOptions{MinGap: 2, Count: 3})
+	if c := Assess(&Result{Poses: sel.Poses, Picks: sel.Picks, Options: Options{Count: 3, MotionThreshold: 1}}); c.Level != Low {
+		t.Errorf("without the hold: confidence %+v, want low", c)
+	}
+}
+
 func TestSelectCoversPoses(t *testing.T) {
 	// Three holds; the first is much sharper, so the seed rule takes all
 	// its picks there.
