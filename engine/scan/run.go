@@ -146,6 +146,9 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	defer wait() // before the images are closed, whatever happens
 	if o.Glint {
 		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink, an.TakeKept); err != nil {
+			if _, werr := wait(); werr != nil {
+				return nil, werr // the first thing that failed, e.g. an unwritable folder
+			}
 			return nil, err
 		}
 	}
@@ -263,7 +266,12 @@ func writeGolden(dir string, res *Result, images []gocv.Mat) (wait func() (time.
 	}()
 	return func() (time.Time, error) {
 		<-done
-		return end, errors.Join(errs...)
+		for _, err := range errs {
+			if err != nil {
+				return end, err // the others failed alike (the same folder)
+			}
+		}
+		return end, nil
 	}
 }
 

@@ -209,6 +209,29 @@ func TestBadVideoLeavesNothing(t *testing.T) {
 	}
 }
 
+// An output folder that cannot be made fails with the first thing that
+// failed, once (the golden frames, written beside the glint analysis), and
+// leaves the file in its way untouched.
+func TestUnwritableFolder(t *testing.T) {
+	src, _ := sample(t)
+	parent := t.TempDir()
+	blocker := filepath.Join(parent, "a-file")
+	os.WriteFile(blocker, []byte("keep"), 0o644)
+	for _, glint := range []bool{false, true} {
+		_, err := Run(context.Background(), Options{Video: src, Dir: filepath.Join(blocker, "scan"), ScanID: "x", Glint: glint})
+		if err == nil {
+			t.Fatalf("glint %v: no error", glint)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "frames") || !strings.Contains(msg, "not a directory") || strings.Count(msg, "not a directory") != 1 {
+			t.Errorf("glint %v: error %q, want the golden frames' folder, once", glint, msg)
+		}
+	}
+	if data, _ := os.ReadFile(blocker); string(data) != "keep" {
+		t.Errorf("the file in the way now holds %q", data)
+	}
+}
+
 func TestResultIndependentOfWorkers(t *testing.T) {
 	src, _ := sample(t)
 	var ref []byte
