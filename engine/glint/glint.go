@@ -433,18 +433,10 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		}
 		sideDone <- err
 	}()
-	joined := false
-	join := func() error {
-		joined = true
-		return <-sideDone
-	}
+	join := sync.OnceValue(func() error { return <-sideDone })
 	// Whatever happens below, the side work is over before the frames
 	// are closed (deferred above, so run after this).
-	defer func() {
-		if !joined {
-			join()
-		}
-	}()
+	defer join()
 
 	// 4. The print-free defect map on the analysis frames.
 	common := commonValid(anal, cw, ch)
