@@ -66,9 +66,11 @@ type Pose struct {
 // Focus settling: how many frames of a pose must be how close to its best,
 // and how sharp its best must be against the video's sharpest frame (the
 // floor below which a relaxed pick counts as blurred, see
-// relaxedMinSharp). On the corpus, at 320×240, 1280×720 and 1920×1080,
-// every hold's best is at least 0.90 of the video's sharpest frame; the
-// focus hunts' are 0.03–0.15, the no-still video's blurred poses 0.07–0.15.
+// relaxedMinSharp). On the corpus, at 320×240, 640×480, 1280×720 and
+// 1920×1080, every hold's best is at least 0.88 of the video's sharpest
+// frame; other poses' (focus hunts, slow or smeared sweeps) are
+// 0.02–0.55, and those above 0.35 are focus hunts the spread rule leaves
+// unsettled.
 const (
 	settledFrames = 3
 	settledSpread = 0.85

@@ -97,7 +97,7 @@ func saveSelection(ctx context.Context, dir string, res *Result, picks []Pick, p
 	res.Timings.GlintSeconds = 0
 	if glint {
 		if err := runGlint(ctx, path, dir, res, images, sink, nil); err != nil {
-			return nil, err
+			return nil, firstFailure(wait, err)
 		}
 	}
 	if _, err := wait(); err != nil {

@@ -146,10 +146,7 @@ func Run(ctx context.Context, o Options) (_ *Result, err error) {
 	defer wait() // before the images are closed, whatever happens
 	if o.Glint {
 		if err := runGlint(ctx, o.Video, o.Dir, res, images, sink, an.TakeKept); err != nil {
-			if _, werr := wait(); werr != nil {
-				return nil, werr // the first thing that failed, e.g. an unwritable folder
-			}
-			return nil, err
+			return nil, firstFailure(wait, err)
 		}
 	}
 	end, err := wait()
@@ -273,6 +270,16 @@ func writeGolden(dir string, res *Result, images []gocv.Mat) (wait func() (time.
 		}
 		return end, nil
 	}
+}
+
+// firstFailure is err, from a step that ran beside the golden frames'
+// writes, unless the writes failed too: then theirs, the first thing that
+// failed (an unwritable folder fails both).
+func firstFailure(wait func() (time.Time, error), err error) error {
+	if _, werr := wait(); werr != nil {
+		return werr
+	}
+	return err
 }
 
 func closeAll(ms []gocv.Mat) {
