@@ -109,26 +109,41 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	G := make([][]float32, K)
 	raw := make([][]uint8, K)
 	meds := make([]float64, K)
-	fm, sm := gocv.NewMat(), gocv.NewMat() // reused: see fitScratch
 	for k, f := range frames {
 		p, err := f.grey.DataPtrUint8()
 		if err != nil {
-			fm.Close()
-			sm.Close()
 			return nil, err
 		}
 		raw[k] = p
+	}
+	// Two scratch Mats a goroutine, reused from frame to frame (see
+	// fitScratch).
+	blurScratch := make(chan [2]gocv.Mat, min(K, runtime.GOMAXPROCS(0)))
+	for range cap(blurScratch) {
+		blurScratch <- [2]gocv.Mat{gocv.NewMat(), gocv.NewMat()}
+	}
+	err := parallel(ctx, K, func(k int) error {
+		sc := <-blurScratch
+		defer func() { blurScratch <- sc }()
+		fm, sm := &sc[0], &sc[1]
 		// A slight blur makes the frames' different interpolation phases
 		// (each was resampled onto the canvas from its own position)
 		// look alike on fine print.
-		f.grey.ConvertTo(&fm, gocv.MatTypeCV32F)
-		gocv.GaussianBlur(fm, &sm, image.Pt(0, 0), blurSigma, blurSigma, gocv.BorderReplicate)
+		frames[k].grey.ConvertTo(fm, gocv.MatTypeCV32F)
+		gocv.GaussianBlur(*fm, sm, image.Pt(0, 0), blurSigma, blurSigma, gocv.BorderReplicate)
 		sp, _ := sm.DataPtrFloat32()
 		G[k] = slices.Clone(sp)
-		meds[k] = sampledMedianU8(p, common)
+		meds[k] = sampledMedianU8(raw[k], common)
+		return nil
+	})
+	for range cap(blurScratch) {
+		sc := <-blurScratch
+		sc[0].Close()
+		sc[1].Close()
 	}
-	fm.Close() // now, not deferred: the rest of the analysis is where memory peaks
-	sm.Close()
+	if err != nil {
+		return nil, err
+	}
 	target := medianF64(slices.Clone(meds))
 	for k := range G {
 		if meds[k] >= 1 {
@@ -141,7 +156,7 @@ func buildDefectMap(ctx context.Context, frames []defectFrame, common []uint8, w
 	// 2. The per-pixel albedo reference: the median across frames.
 	R := make([]float32, n)
 	parts := runtime.GOMAXPROCS(0) // pixel ranges, one per core
-	err := parallel(ctx, parts, func(p int) error {
+	err = parallel(ctx, parts, func(p int) error {
 		buf := make([]float32, K)
 		for i := n * p / parts; i < n*(p+1)/parts; i++ {
 			for k := range G {

@@ -103,6 +103,7 @@ import (
 
 	"gradevault/engine/event"
 	"gradevault/engine/item"
+	"gradevault/internal/cmem"
 )
 
 // MaxFrames is the largest number of frames Analyze accepts (golden frames
@@ -252,6 +253,11 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	}
 
 	defer lowerGC()()
+	// Every canvas-sized Mat (1–4 MB) would otherwise be a fresh mapping
+	// of zeroed pages: keep freed ones for reuse while the frames are
+	// aligned and the defect map is built (see cmem.Retain).
+	retained := sync.OnceFunc(cmem.Retain())
+	defer retained()
 	n := len(frames)
 	steps := int64(2*n + 3)
 	if opts.OutDir != "" {
@@ -333,23 +339,34 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 		s.toRect = toCanvas(itemType, s, cw, ch)
 	}
 
-	// 2. Rectify and align onto the reference.
+	// 2. Rectify every frame and align it onto the reference: one task a
+	// frame, the reference's first, so that no core waits at a barrier
+	// between the two steps; a frame waits for the reference only to match
+	// its features against the reference's.
+	ref.align = alignResult{H: identity, OK: true}
+	refDone := make(chan struct{})
+	order := make([]*frameState, 0, n)
+	order = append(order, ref)
+	for _, s := range st {
+		if s != ref {
+			order = append(order, s)
+		}
+	}
 	err = parallel(ctx, n, func(i int) error {
-		s := st[i]
+		s := order[i]
 		rect := warp(s.src, s.toRect, cw, ch)
-		defer rect.Close()
 		gocv.CvtColor(rect, &s.rect, gocv.ColorBGRToGray)
+		rect.Close()
 		s.feat.Close()
 		s.feat = detect(s.rect)
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	ref.align = alignResult{H: identity, OK: true}
-	err = parallel(ctx, n, func(i int) error {
-		s := st[i]
-		if s != ref {
+		if s == ref {
+			close(refDone)
+		} else {
+			select {
+			case <-refDone:
+			case <-ctx.Done(): // the reference's task was skipped
+				return ctx.Err()
+			}
 			ms := 0.0 // no limit
 			if s.found && ref.found {
 				// Both frames are rectified from their outlines, so the
@@ -387,6 +404,7 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 			frames[i].Release()
 		}
 	}
+	retained()
 	var display, anal, shown []*frameState
 	for _, s := range st {
 		if s.role.display() {
@@ -437,6 +455,11 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	// Whatever happens below, the side work is over before the frames
 	// are closed (deferred above, so run after this).
 	defer join()
+	writesDone := func() error { return nil }
+	if opts.OutDir != "" {
+		writesDone = startFrameWrites(ctx, opts.OutDir, ref, shown, rep)
+		defer writesDone()
+	}
 
 	// 4. The print-free defect map on the analysis frames.
 	common := commonValid(anal, cw, ch)
@@ -488,7 +511,11 @@ func analyze(ctx context.Context, frames []Frame, opts Options) (*Report, *defec
 	rep.SeedRegionScores = side.SeedRegionScores
 	rep.GlintCoverage = side.GlintCoverage
 	if opts.OutDir != "" {
-		if err := writeOutputs(ctx, opts.OutDir, ref, shown, dm, glints, rep); err != nil {
+		err := writeOutputs(ctx, opts.OutDir, ref, shown, dm, glints, rep)
+		if werr := writesDone(); werr != nil {
+			err = werr // the first to fail: the folder is the same
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 		prog.step("write images")
@@ -668,6 +695,47 @@ func warp(src gocv.Mat, H homography, w, h int) gocv.Mat {
 // validMask marks the canvas pixels that come from inside the source frame,
 // shrunk by 3 px so filters near the warp edge do not count.
 func validMask(sw, sh int, H homography, w, h int) gocv.Mat {
+	if insideSource(sw, sh, H, w, h) {
+		// Every canvas pixel comes from inside the frame (the usual case:
+		// the item is in the picture), and the erosion leaves the canvas
+		// edges alone: what the warp below makes, without its frame-sized
+		// Mat.
+		return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), h, w, gocv.MatTypeCV8U)
+	}
+	return warpedValidMask(sw, sh, H, w, h)
+}
+
+// insideSource reports whether every pixel of the w×h canvas maps, through
+// the inverse of H (source frame → canvas), to a point at least a pixel
+// inside the sw×sh source frame (so a nearest-neighbour warp reads the
+// frame everywhere, whatever its rounding). The denominator of a
+// homography is affine, so if it has one sign at the canvas corners it
+// has it on the whole canvas, which then maps into the convex hull of the
+// corners' images.
+func insideSource(sw, sh int, H homography, w, h int) bool {
+	inv, ok := H.inv()
+	if !ok {
+		return false
+	}
+	sign := 0.0
+	for _, c := range [4][2]float64{{0, 0}, {float64(w - 1), 0}, {float64(w - 1), float64(h - 1)}, {0, float64(h - 1)}} {
+		d := inv[6]*c[0] + inv[7]*c[1] + inv[8]
+		if sign == 0 {
+			sign = math.Copysign(1, d)
+		}
+		if d*sign <= 1e-9 {
+			return false
+		}
+		x, y := inv.apply(c[0], c[1])
+		if x < 1 || y < 1 || x > float64(sw)-2 || y > float64(sh)-2 {
+			return false
+		}
+	}
+	return true
+}
+
+// warpedValidMask is validMask computed by warping a frame of 255s.
+func warpedValidMask(sw, sh int, H homography, w, h int) gocv.Mat {
 	ones := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), sh, sw, gocv.MatTypeCV8U)
 	defer ones.Close()
 	m := H.mat()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"image"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -376,5 +377,50 @@ func TestAlignAcrossSizes(t *testing.T) {
 	}
 	if res.Residual < e {
 		t.Errorf("reported residual %.3f px understates the true error %.3f px", res.Residual, e)
+	}
+}
+
+// TestValidMaskShortcut: when every canvas pixel comes from inside the
+// frame, validMask skips the warp; it must give what the warp gives, for
+// homographies that keep the canvas inside the frame, that push it just
+// over the edge, and that scale H by a negative factor.
+func TestValidMaskShortcut(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const sw, sh, w, h = 320, 240, 150, 200
+	shortcuts := 0
+	for i := range 300 {
+		// Canvas → frame: the canvas lands somewhere around the frame's
+		// middle, a little rotated and in perspective; H is its inverse.
+		ang := (rng.Float64() - 0.5) * 0.4
+		sc := 0.6 + rng.Float64()*0.6
+		tx := 40 + rng.Float64()*(sw-40-sc*w*0.9)
+		ty := 10 + rng.Float64()*(sh-10-sc*h*0.9)
+		toFrame := homography{sc * math.Cos(ang), -sc * math.Sin(ang), tx, sc * math.Sin(ang), sc * math.Cos(ang), ty,
+			(rng.Float64() - 0.5) * 4e-4, (rng.Float64() - 0.5) * 4e-4, 1}
+		H, ok := toFrame.inv()
+		if !ok {
+			continue
+		}
+		if i%3 == 0 {
+			for k := range H {
+				H[k] *= -2.5
+			}
+		}
+		fast := validMask(sw, sh, H, w, h)
+		slow := warpedValidMask(sw, sh, H, w, h)
+		if insideSource(sw, sh, H, w, h) {
+			shortcuts++
+		}
+		diff := gocv.NewMat()
+		gocv.AbsDiff(fast, slow, &diff)
+		if n := gocv.CountNonZero(diff); n != 0 {
+			t.Fatalf("homography %d %v: %d pixels differ from the warped mask", i, H, n)
+		}
+		diff.Close()
+		fast.Close()
+		slow.Close()
+	}
+	if shortcuts < 50 || shortcuts > 250 {
+		t.Fatalf("the shortcut applied to %d of 300 homographies: the test does not cover both paths", shortcuts)
 	}
 }

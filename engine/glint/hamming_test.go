@@ -1,6 +1,7 @@
 package glint
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -17,9 +18,18 @@ func bfKnn2(q, t gocv.Mat) [][]gocv.DMatch {
 }
 
 // sameAsOpenCV fails unless matchHamming gives OpenCV's matches: the same
-// rows in the same order (ties included) and distances.
+// rows in the same order (ties included) and distances, with the POPCNT
+// instruction and with the portable bit count.
 func sameAsOpenCV(t *testing.T, what string, q, tr gocv.Mat) {
 	t.Helper()
+	sameAsOpenCVWith(t, what, q, tr, 1)
+	sameAsOpenCVWith(t, what+" (portable bit count)", q, tr, 0)
+}
+
+func sameAsOpenCVWith(t *testing.T, what string, q, tr gocv.Mat, popcnt int) {
+	t.Helper()
+	defer func(v int) { usePOPCNT = v }(usePOPCNT)
+	usePOPCNT = popcnt
 	got, err := matchHamming(q, tr)
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +104,7 @@ func TestMatchHammingEdges(t *testing.T) {
 		t.Fatalf("empty query: %v, %v", m, err)
 	}
 	m, err := matchHamming(three, one)
-	if err != nil || len(m) != 3 || m[0].best != 0 || m[0].second != -1 {
+	if err != nil || len(m) != 3 || m[0].best != 0 || m[0].second != -1 || m[0].dBest != 0 || m[0].dSec != math.MaxInt {
 		t.Fatalf("one train row: %+v, %v", m, err)
 	}
 	short := gocv.NewMatWithSize(3, 16, gocv.MatTypeCV8U)
@@ -105,7 +115,8 @@ func TestMatchHammingEdges(t *testing.T) {
 }
 
 // BenchmarkMatchHamming1500 is one frame pair of the glint alignment:
-// 1,500 ORB descriptors each, against OpenCV's brute-force matcher.
+// 1,500 ORB descriptors each, against OpenCV's brute-force matcher
+// (ours: 5–6 ms, OpenCV 26–29 ms on this 2-core machine).
 func BenchmarkMatchHamming1500(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	mk := func() gocv.Mat {
@@ -119,7 +130,7 @@ func BenchmarkMatchHamming1500(b *testing.B) {
 	q, tr := mk(), mk()
 	defer q.Close()
 	defer tr.Close()
-	b.Run("go", func(b *testing.B) {
+	b.Run("ours", func(b *testing.B) {
 		for b.Loop() {
 			matchHamming(q, tr)
 		}

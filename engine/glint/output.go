@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"gocv.io/x/gocv"
 
@@ -31,11 +32,46 @@ type pngJob struct {
 	borrowed bool
 }
 
-// writeOutputs renders the result images and writes them under dir, each
-// atomically (encoded in memory, written to a temporary file in the same
-// folder, then renamed), and records their relative paths in rep. The
-// images are rendered on the writers, and there are twice as many writers
-// as cores: while one waits for the disk to sync a file, another encodes.
+// startFrameWrites starts writing, under dir, the images that need only
+// the aligned frames: the display frames rectified (st) and the region
+// crops of the reference. It records their relative paths in rep and
+// returns a function that waits for the writes and returns the first
+// error (the same each time it is called). The writes run on one
+// goroutine beside the defect map, on the cores its serial steps leave
+// idle; the frames must stay open until wait has returned.
+func startFrameWrites(ctx context.Context, dir string, refState *frameState, st []*frameState, rep *Report) (wait func() error) {
+	var jobs []pngJob
+	ref := refState.aligned
+	w, h := rep.RectifiedSize[0], rep.RectifiedSize[1]
+	rep.RegionCrops = map[string]string{}
+	for _, spec := range regionsFor(rep.ItemType) {
+		name, r := spec.name, spec.rect(w, h)
+		if r.Empty() {
+			continue
+		}
+		rel := filepath.ToSlash(filepath.Join(dirCrops, name+".png"))
+		jobs = append(jobs, pngJob{rel: rel, render: func() gocv.Mat { return cloneRegion(ref, r) }})
+		rep.RegionCrops[name] = rel
+	}
+	for i, s := range st {
+		rel := dirRectified + "/" + goldenName(i)
+		jobs = append(jobs, pngJob{rel: rel, render: func() gocv.Mat { return s.aligned }, borrowed: true})
+		rep.RectifiedFrames = append(rep.RectifiedFrames, rel)
+	}
+	done := make(chan error, 1)
+	go func() { done <- writeJobs(ctx, dir, 1, jobs) }()
+	return sync.OnceValue(func() error { return <-done })
+}
+
+// goldenName is the file name, in the rectified and glint folders, of the
+// i-th (from 0) display frame's image.
+func goldenName(i int) string { return fmt.Sprintf("golden_frame_%02d.png", i+1) }
+
+// writeOutputs renders the images that show the defect map and writes
+// them under dir, and records their relative paths in rep:
+// startFrameWrites has written the others. The images are rendered on the
+// writers, and there are twice as many writers as cores: while one waits
+// for the disk to sync a file, another encodes.
 func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*frameState, dm *defectMap, glints [][]uint8, rep *Report) (err error) {
 	var jobs []pngJob
 	add := func(rel string, render func() gocv.Mat) { jobs = append(jobs, pngJob{rel: rel, render: render}) }
@@ -62,37 +98,36 @@ func writeOutputs(ctx context.Context, dir string, refState *frameState, st []*f
 	jobs = append(jobs, pngJob{rel: fileDefectOverlay, render: func() gocv.Mat { return overlay }, borrowed: true})
 	rep.DefectOverlay = fileDefectOverlay
 
-	rep.RegionCrops = map[string]string{}
 	rep.RegionOverlays = map[string]string{}
 	for _, spec := range regionsFor(rep.ItemType) {
 		name, r := spec.name, spec.rect(w, h)
 		if r.Empty() {
 			continue
 		}
-		rel := filepath.ToSlash(filepath.Join(dirCrops, name+".png"))
-		add(rel, func() gocv.Mat { return cloneRegion(ref, r) })
-		rep.RegionCrops[name] = rel
-		rel = filepath.ToSlash(filepath.Join(dirCrops, name+"_overlay.png"))
+		rel := filepath.ToSlash(filepath.Join(dirCrops, name+"_overlay.png"))
 		add(rel, func() gocv.Mat { return cloneRegion(overlay, r) })
 		rep.RegionOverlays[name] = rel
 	}
 
 	for i, s := range st {
-		name := fmt.Sprintf("golden_frame_%02d.png", i+1)
-		rel := dirRectified + "/" + name
-		jobs = append(jobs, pngJob{rel: rel, render: func() gocv.Mat { return s.aligned }, borrowed: true})
-		rep.RectifiedFrames = append(rep.RectifiedFrames, rel)
-		rel = dirGlint + "/" + name
+		rel := dirGlint + "/" + goldenName(i)
 		add(rel, func() gocv.Mat { return glintOverlay(s.aligned, glints[i], dm.mask) })
 		rep.GlintFrames = append(rep.GlintFrames, rel)
 	}
+	return writeJobs(ctx, dir, 2*runtime.GOMAXPROCS(0), jobs)
+}
 
-	for _, sub := range []string{dirCrops, dirRectified, dirGlint} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+// writeJobs renders and writes jobs under dir, each atomically (encoded
+// in memory, written to a temporary file in the same folder, then
+// renamed), on up to workers goroutines.
+func writeJobs(ctx context.Context, dir string, workers int, jobs []pngJob) error {
+	for _, j := range jobs {
+		sub := filepath.Dir(filepath.Join(dir, filepath.FromSlash(j.rel)))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
 			return fmt.Errorf("glint: create %s: %w", sub, err)
 		}
 	}
-	return parallelN(ctx, 2*runtime.GOMAXPROCS(0), len(jobs), func(i int) error {
+	return parallelN(ctx, workers, len(jobs), func(i int) error {
 		m := jobs[i].render()
 		if !jobs[i].borrowed {
 			defer m.Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 
 	"gocv.io/x/gocv"
 
@@ -47,35 +48,41 @@ func measureCentering(res *Result, images []gocv.Mat, ref *[4][2]float64) *cente
 		// Without a rectified portrait canvas there is nothing to measure.
 		return nil
 	}
-	var ms []centering.Measurement
+	// One goroutine a frame: each rectifies its frame and measures its
+	// border alone.
+	ms := make([]centering.Measurement, len(images))
+	var wg sync.WaitGroup
 	for i, img := range images {
-		frame := 0
-		if i < len(res.GoldenFrameDetails) {
-			frame = res.GoldenFrameDetails[i].Frame
-		}
-		var corners [4][2]float64
-		found := false
-		switch {
-		case i == 0 && ref != nil:
-			corners, found = *ref, true
-		case i == 0 && res.Report.ItemOutline != nil && len(res.Report.ItemOutline.Corners) == 4:
-			for k := range 4 {
-				corners[k] = res.Report.ItemOutline.Corners[k]
+		wg.Go(func() {
+			frame := 0
+			if i < len(res.GoldenFrameDetails) {
+				frame = res.GoldenFrameDetails[i].Frame
 			}
-			found = res.Report.ItemOutline.Found
-		default:
-			corners, found = outlineOf(res.Report, frame, img, res.ItemType)
-		}
-		if !found {
-			ms = append(ms, centering.Measurement{Frame: frame, Reason: "outline not found"})
-			continue
-		}
-		m, err := centering.MeasureFrame(img, corners, w, h, frame)
-		if err != nil {
-			m = centering.Measurement{Frame: frame, Reason: err.Error()}
-		}
-		ms = append(ms, m)
+			var corners [4][2]float64
+			found := false
+			switch {
+			case i == 0 && ref != nil:
+				corners, found = *ref, true
+			case i == 0 && res.Report.ItemOutline != nil && len(res.Report.ItemOutline.Corners) == 4:
+				for k := range 4 {
+					corners[k] = res.Report.ItemOutline.Corners[k]
+				}
+				found = res.Report.ItemOutline.Found
+			default:
+				corners, found = outlineOf(res.Report, frame, img, res.ItemType)
+			}
+			if !found {
+				ms[i] = centering.Measurement{Frame: frame, Reason: "outline not found"}
+				return
+			}
+			m, err := centering.MeasureFrame(img, corners, w, h, frame)
+			if err != nil {
+				m = centering.Measurement{Frame: frame, Reason: err.Error()}
+			}
+			ms[i] = m
+		})
 	}
+	wg.Wait()
 	c := centering.Combine(ms, w, h, centeringOptions(res))
 	return &c
 }
