@@ -72,10 +72,11 @@ type metrics struct {
 	levels int // pyramid halvings for fast mode's flow
 
 	grey, lap, tmp, flow, mag gocv.Mat
-	gx, gy, gxx, gyy          gocv.Mat
+	pyr                       gocv.Mat // fast: the reduction's second scratch
 	dis                       *dis
 	hist                      []float64 // fast: weighted histogram of flow magnitudes
 	sample                    []float32 // fast: scratch for the texture's noise floor
+	energy                    []int32   // fast: scratch for the texture weight
 }
 
 func newMetrics(mode Mode, levels int) (*metrics, error) {
@@ -87,10 +88,7 @@ func newMetrics(mode Mode, levels int) (*metrics, error) {
 		tmp:    gocv.NewMat(),
 		flow:   gocv.NewMat(),
 		mag:    gocv.NewMat(),
-		gx:     gocv.NewMat(),
-		gy:     gocv.NewMat(),
-		gxx:    gocv.NewMat(),
-		gyy:    gocv.NewMat(),
+		pyr:    gocv.NewMat(),
 	}
 	if mode == Fast {
 		d, err := newDIS(fastPreset, fastRefinement)
@@ -105,7 +103,7 @@ func newMetrics(mode Mode, levels int) (*metrics, error) {
 
 // Close releases the C memory held by m.
 func (m *metrics) Close() {
-	for _, x := range []*gocv.Mat{&m.grey, &m.lap, &m.tmp, &m.flow, &m.mag, &m.gx, &m.gy, &m.gxx, &m.gyy} {
+	for _, x := range []*gocv.Mat{&m.grey, &m.lap, &m.tmp, &m.flow, &m.mag, &m.pyr} {
 		x.Close()
 	}
 	if m.dis != nil {
@@ -128,7 +126,7 @@ func (m *metrics) prepare(bgr gocv.Mat, in *flowInput) (sharpness float64, err e
 	for i := 0; i < m.levels; i++ {
 		dst := &m.tmp
 		if (m.levels-i)%2 == 0 {
-			dst = &m.gxx
+			dst = &m.pyr
 		}
 		gocv.PyrDown(*src, dst, image.Point{}, gocv.BorderDefault)
 		src = dst
@@ -147,12 +145,9 @@ func (m *metrics) prepare(bgr gocv.Mat, in *flowInput) (sharpness float64, err e
 	gocv.GaussianBlur(in.img, &in.img, image.Pt(5, 5), fastBlurSigma, fastBlurSigma, gocv.BorderReflect101)
 	// Texture: the local gradient energy. Flow is only measured where
 	// there is structure to follow; on a flat, noisy mat it is noise.
-	gocv.Sobel(in.img, &m.gx, gocv.MatTypeCV32F, 1, 0, 3, 1, 0, gocv.BorderReflect101)
-	gocv.Sobel(in.img, &m.gy, gocv.MatTypeCV32F, 0, 1, 3, 1, 0, gocv.BorderReflect101)
-	gocv.Multiply(m.gx, m.gx, &m.gxx)
-	gocv.Multiply(m.gy, m.gy, &m.gyy)
-	gocv.Add(m.gxx, m.gyy, &m.gx)
-	gocv.BoxFilter(m.gx, &in.weight, -1, image.Pt(7, 7))
+	if err := textureWeight(in.img, &in.weight, &m.energy); err != nil {
+		return 0, err
+	}
 	return sharpness, nil
 }
 
