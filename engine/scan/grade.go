@@ -53,38 +53,41 @@ func measureCentering(res *Result, images []gocv.Mat, ref *[4][2]float64) *cente
 	ms := make([]centering.Measurement, len(images))
 	var wg sync.WaitGroup
 	for i, img := range images {
-		wg.Go(func() {
-			frame := 0
-			if i < len(res.GoldenFrameDetails) {
-				frame = res.GoldenFrameDetails[i].Frame
-			}
-			var corners [4][2]float64
-			found := false
-			switch {
-			case i == 0 && ref != nil:
-				corners, found = *ref, true
-			case i == 0 && res.Report.ItemOutline != nil && len(res.Report.ItemOutline.Corners) == 4:
-				for k := range 4 {
-					corners[k] = res.Report.ItemOutline.Corners[k]
-				}
-				found = res.Report.ItemOutline.Found
-			default:
-				corners, found = outlineOf(res.Report, frame, img, res.ItemType)
-			}
-			if !found {
-				ms[i] = centering.Measurement{Frame: frame, Reason: "outline not found"}
-				return
-			}
-			m, err := centering.MeasureFrame(img, corners, w, h, frame)
-			if err != nil {
-				m = centering.Measurement{Frame: frame, Reason: err.Error()}
-			}
-			ms[i] = m
-		})
+		wg.Go(func() { ms[i] = measureGolden(res, i, img, ref, w, h) })
 	}
 	wg.Wait()
 	c := centering.Combine(ms, w, h, centeringOptions(res))
 	return &c
+}
+
+// measureGolden measures the border of golden frame i (see
+// measureCentering) on the w×h canvas.
+func measureGolden(res *Result, i int, img gocv.Mat, ref *[4][2]float64, w, h int) centering.Measurement {
+	frame := 0
+	if i < len(res.GoldenFrameDetails) {
+		frame = res.GoldenFrameDetails[i].Frame
+	}
+	var corners [4][2]float64
+	found := false
+	switch {
+	case i == 0 && ref != nil:
+		corners, found = *ref, true
+	case i == 0 && res.Report.ItemOutline != nil && len(res.Report.ItemOutline.Corners) == 4:
+		for k := range 4 {
+			corners[k] = res.Report.ItemOutline.Corners[k]
+		}
+		found = res.Report.ItemOutline.Found
+	default:
+		corners, found = outlineOf(res.Report, frame, img, res.ItemType)
+	}
+	if !found {
+		return centering.Measurement{Frame: frame, Reason: "outline not found"}
+	}
+	m, err := centering.MeasureFrame(img, corners, w, h, frame)
+	if err != nil {
+		m = centering.Measurement{Frame: frame, Reason: err.Error()}
+	}
+	return m
 }
 
 // centeringOptions gives centering the item's real size.
