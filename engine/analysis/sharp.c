@@ -1,13 +1,5 @@
+#include "border.h"
 #include "sharp.h"
-
-// reflect101 maps an index one outside [0, n) back inside, as OpenCV's
-// BORDER_REFLECT_101 does (-1 -> 1, n -> n-2; a length of 1 maps to 0).
-static inline int reflect101(int i, int n) {
-    if (n == 1) return 0;
-    if (i < 0) return 1;
-    if (i >= n) return n - 2;
-    return i;
-}
 
 // row_sums adds up the Laplacian of row y over all columns. up and down
 // are the rows above and below (reflected at the image's edge).

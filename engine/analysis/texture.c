@@ -1,16 +1,5 @@
+#include "border.h"
 #include "texture.h"
-
-// reflect101 is OpenCV's borderInterpolate for BORDER_REFLECT_101
-// (gfedcb|abcdefgh|gfedcba), for any distance outside.
-static int reflect101(int p, int len) {
-	if (len == 1) {
-		return 0;
-	}
-	while (p < 0 || p >= len) {
-		p = p < 0 ? -p : 2 * (len - 1) - p;
-	}
-	return p;
-}
 
 void gv_texture_weight(const uint8_t *img, int rows, int cols, size_t step, float *out, int32_t *energy) {
 	// 1. The Sobel gradients' energy: the first and last columns, whose
