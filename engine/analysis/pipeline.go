@@ -120,6 +120,7 @@ func analyse(ctx context.Context, r *video.Reader, chunks []event.Chunk,
 		go func() {
 			defer wg.Done()
 			defer m.Close()
+			lowerWorkerPriority() // behind the decoder, which paces the pass
 			for j := range jobs {
 				if err := p.measure(ctx, m, j.prev, j.cur); err != nil {
 					cancel(err)
