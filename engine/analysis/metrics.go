@@ -74,9 +74,10 @@ type metrics struct {
 	grey, lap, tmp, flow, mag gocv.Mat
 	pyr                       gocv.Mat // fast: the reduction's second scratch
 	dis                       *dis
-	hist                      []float64 // fast: weighted histogram of flow magnitudes
-	sample                    []float32 // fast: scratch for the texture's noise floor
-	energy                    []int32   // fast: scratch for the texture weight
+	hist                      []float64     // fast: weighted histogram of flow magnitudes
+	sample                    []float32     // fast: scratch for the texture's noise floor
+	energy                    []int32       // fast: scratch for the texture weight
+	reduce                    reduceScratch // fast: the first reduction's row buffers
 }
 
 func newMetrics(mode Mode, levels int) (*metrics, error) {
@@ -117,17 +118,31 @@ func (m *metrics) prepare(bgr gocv.Mat, in *flowInput) (sharpness float64, err e
 		gocv.CvtColor(bgr, &in.img, gocv.ColorBGRToGray)
 		return laplacianVariance(in.img, &m.lap)
 	}
-	gocv.CvtColor(bgr, &m.grey, gocv.ColorBGRToGray)
-	if sharpness, err = laplacianVariance(m.grey, &m.lap); err != nil {
-		return 0, err
-	}
 	// Reduce, ping-ponging between two scratch Mats, ending in m.tmp.
-	src := &m.grey
-	for i := 0; i < m.levels; i++ {
-		dst := &m.tmp
+	level := func(i int) *gocv.Mat {
 		if (m.levels-i)%2 == 0 {
-			dst = &m.pyr
+			return &m.pyr
 		}
+		return &m.tmp
+	}
+	first := 0 // the first level still to make
+	if m.levels > 0 {
+		// Grey, sharpness and the first level in one pass.
+		if sum, sumsq, ok := greySharpReduce(bgr, level(0), &m.reduce); ok {
+			sharpness, first = varianceOf(sum, sumsq, bgr.Rows()*bgr.Cols()), 1
+		}
+	}
+	src := &m.grey
+	if first == 0 {
+		gocv.CvtColor(bgr, &m.grey, gocv.ColorBGRToGray)
+		if sharpness, err = laplacianVariance(m.grey, &m.lap); err != nil {
+			return 0, err
+		}
+	} else {
+		src = level(0)
+	}
+	for i := first; i < m.levels; i++ {
+		dst := level(i)
 		gocv.PyrDown(*src, dst, image.Point{}, gocv.BorderDefault)
 		src = dst
 	}
@@ -310,8 +325,13 @@ func laplacianVariance(grey gocv.Mat, lap *gocv.Mat) (float64, error) {
 	if !ok {
 		return laplacianVarianceCV(grey, lap)
 	}
-	mean := float64(sum) / n
-	return max(float64(sumsq)/n-mean*mean, 0), nil
+	return varianceOf(sum, sumsq, grey.Rows()*grey.Cols()), nil
+}
+
+// varianceOf is the variance of n values from their sum and sum of squares.
+func varianceOf(sum int64, sumsq uint64, n int) float64 {
+	mean := float64(sum) / float64(n)
+	return max(float64(sumsq)/float64(n)-mean*mean, 0)
 }
 
 // laplacianVarianceCV is laplacianVariance by OpenCV's own Laplacian and

@@ -12,6 +12,16 @@ extern "C" {
 void gv_laplacian_sums(const uint8_t *data, int rows, int cols, size_t step,
                        int64_t *sum, uint64_t *sumsq);
 
+// gv_grey_sharp_reduce does, in one pass over a BGR image (8-bit, 3
+// channels), what cv::cvtColor(COLOR_BGR2GRAY), gv_laplacian_sums on the
+// grey image and cv::pyrDown of it (into half, (rows+1)/2 × (cols+1)/2,
+// BORDER_REFLECT_101) give, bit for bit. grey3 is scratch for 3 × cols
+// bytes, h5 for 5 × (cols+1)/2 values. simd 0 turns the SSSE3 colour
+// conversion off (for tests of the portable one).
+void gv_grey_sharp_reduce(const uint8_t *bgr, int rows, int cols, size_t step,
+                          uint8_t *half, size_t hstep, uint8_t *grey3, uint16_t *h5,
+                          int64_t *sum, uint64_t *sumsq, int simd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"image"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -81,4 +82,65 @@ func BenchmarkLaplacianVariance1080p(b *testing.B) {
 			laplacianVarianceCV(m, &scratch)
 		}
 	})
+}
+
+// TestGreySharpReduceIsOpenCVs: the one-pass grey conversion, Laplacian
+// sums and first pyramid level equal cv::cvtColor, the Laplacian sums of
+// its grey image and cv::pyrDown bit for bit, with the SIMD colour
+// conversion and without, on sizes down to one pixel (odd and even, rows
+// the SIMD loop does not fill) and on noise, saturated colours and flat
+// frames.
+func TestGreySharpReduceIsOpenCVs(t *testing.T) {
+	defer func(v bool) { useSIMD = v }(useSIMD)
+	rng := rand.New(rand.NewPCG(7, 8))
+	sizes := [][2]int{{1, 1}, {1, 17}, {17, 1}, {2, 2}, {3, 5}, {5, 3}, {4, 16}, {5, 33}, {9, 31}, {16, 16}, {27, 41}, {67, 120}, {135, 241}}
+	grey, half, want := gocv.NewMat(), gocv.NewMat(), gocv.NewMat()
+	defer grey.Close()
+	defer half.Close()
+	defer want.Close()
+	var sc reduceScratch
+	for _, simd := range []bool{true, false} {
+		useSIMD = simd
+		for _, sz := range sizes {
+			for kind := range 4 {
+				bgr := gocv.NewMatWithSize(sz[0], sz[1], gocv.MatTypeCV8UC3)
+				p, _ := bgr.DataPtrUint8()
+				for i := range p {
+					switch kind {
+					case 0: // noise
+						p[i] = uint8(rng.IntN(256))
+					case 1: // saturated primaries and black/white
+						p[i] = uint8(255 * rng.IntN(2))
+					case 2: // flat
+						p[i] = 200
+					default: // a ramp, different in each channel
+						p[i] = uint8((i*7 + i%3*50) % 256)
+					}
+				}
+				sum, sumsq, ok := greySharpReduce(bgr, &half, &sc)
+				if !ok {
+					t.Fatalf("%v: refused a continuous BGR frame", sz)
+				}
+				gocv.CvtColor(bgr, &grey, gocv.ColorBGRToGray)
+				ws, wq, _ := laplacianSums(grey)
+				if sum != ws || sumsq != wq {
+					t.Fatalf("simd %v %dx%d kind %d: Laplacian sums %d, %d; of OpenCV's grey %d, %d", simd, sz[1], sz[0], kind, sum, sumsq, ws, wq)
+				}
+				if sz[0] > 1 && sz[1] > 1 { // OpenCV's pyrDown refuses a single row or column
+					gocv.PyrDown(grey, &want, image.Point{}, gocv.BorderDefault)
+					got, _ := half.DataPtrUint8()
+					wp, _ := want.DataPtrUint8()
+					if half.Rows() != want.Rows() || half.Cols() != want.Cols() {
+						t.Fatalf("%dx%d: half is %dx%d, OpenCV's %dx%d", sz[1], sz[0], half.Cols(), half.Rows(), want.Cols(), want.Rows())
+					}
+					for i := range wp {
+						if got[i] != wp[i] {
+							t.Fatalf("simd %v %dx%d kind %d: level pixel %d is %d, OpenCV's %d", simd, sz[1], sz[0], kind, i, got[i], wp[i])
+						}
+					}
+				}
+				bgr.Close()
+			}
+		}
+	}
 }
