@@ -6,6 +6,8 @@ import (
 	"math"
 
 	"gocv.io/x/gocv"
+
+	"gradevault/internal/order"
 )
 
 // Farnebäck parameters of the original worker.
@@ -270,43 +272,7 @@ func percentile32(v []float32, q float64, buf *[]float32) float32 {
 		s = append(s, v[i])
 	}
 	*buf = s
-	return nthElement(s, int(q*float64(len(s)-1)))
-}
-
-// nthElement returns the value slices.Sort would put at s[k], in linear
-// time on average (Hoare's quickselect); it reorders s.
-func nthElement(s []float32, k int) float32 {
-	lo, hi := 0, len(s)-1
-	for lo < hi {
-		// Median of three as the pivot keeps sorted and constant runs fast.
-		mid := lo + (hi-lo)/2
-		a, b, c := s[lo], s[mid], s[hi]
-		pivot := max(min(a, b), min(max(a, b), c))
-		i, j := lo, hi
-		for i <= j {
-			for s[i] < pivot {
-				i++
-			}
-			for s[j] > pivot {
-				j--
-			}
-			if i <= j {
-				s[i], s[j] = s[j], s[i]
-				i++
-				j--
-			}
-		}
-		// Now s[lo..j] <= pivot <= s[i..hi], and s[j+1..i-1] == pivot.
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return s[k]
-		}
-	}
-	return s[k]
+	return order.Nth(s, int(q*float64(len(s)-1)))
 }
 
 // laplacianVariance is the variance of the Laplacian of grey (8-bit, one

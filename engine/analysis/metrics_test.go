@@ -1,37 +1,9 @@
 package analysis
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 )
-
-// nthElement must give exactly what sorting gives on random, duplicated,
-// sorted, reversed and constant data.
-func TestNthElement(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{1, 2, 3, 10, 257, 4096} {
-		random, dups, asc, desc, flat := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
-		for i := range n {
-			random[i] = rng.Float32()
-			dups[i] = float32(rng.IntN(4))
-			asc[i], desc[i], flat[i] = float32(i), float32(n-i), 7
-		}
-		for name, v := range map[string][]float32{"random": random, "dups": dups, "asc": asc, "desc": desc, "flat": flat} {
-			sorted := slices.Clone(v)
-			slices.Sort(sorted)
-			ranks := []int{0, n / 2, n - 1}
-			for k := range min(n, 300) {
-				ranks = append(ranks, k*n/min(n, 300))
-			}
-			for _, k := range ranks {
-				if got := nthElement(slices.Clone(v), k); got != sorted[k] {
-					t.Fatalf("%s/%d: rank %d: got %v, want %v", name, n, k, got, sorted[k])
-				}
-			}
-		}
-	}
-}
 
 // percentile32 samples without touching its input and reuses its buffer.
 func TestPercentile32(t *testing.T) {

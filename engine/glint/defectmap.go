@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"gocv.io/x/gocv"
+
+	"gradevault/internal/order"
 )
 
 // Print-free defect map parameters (grey levels are 0–255 after each
@@ -693,17 +695,7 @@ func sampledMedianAbs(e []float32, valid []uint8) float64 {
 }
 
 // medianF64 is the median of s (s is reordered).
-func medianF64(s []float64) float64 {
-	if len(s) == 0 {
-		return 0
-	}
-	slices.Sort(s)
-	m := len(s) / 2
-	if len(s)%2 == 0 {
-		return (s[m-1] + s[m]) / 2
-	}
-	return s[m]
-}
+func medianF64(s []float64) float64 { return order.Median(s) }
 
 // medianF32 is the median of a few values (buf is reordered): the mean of
 // the two middle ones for an even count.
