@@ -114,6 +114,7 @@ static void pyr_row(const uint8_t *restrict g, uint16_t *restrict h, int cols, i
         const uint8_t *s = g + 2 * x;
         h[x] = (uint16_t)(s[-2] + s[2] + 4 * (s[-1] + s[1]) + 6 * s[0]);
     }
+    // Then the edge columns, 0 and end…dcols-1, with reflected taps.
     for (int x = 0; x < dcols; x += (x == 0 && end > 1 ? end : 1)) {
         int c = 2 * x;
         h[x] = (uint16_t)(g[reflect101(c - 2, cols)] + g[reflect101(c + 2, cols)] +

@@ -41,14 +41,14 @@ func greySharpReduce(bgr gocv.Mat, half *gocv.Mat, scratch *reduceScratch) (sum 
 	if bgr.Type() != gocv.MatTypeCV8UC3 || !bgr.IsContinuous() || rows == 0 || cols == 0 {
 		return 0, 0, false
 	}
+	src, err := bgr.DataPtrUint8()
+	if err != nil || len(src) < rows*cols*3 {
+		return 0, 0, false
+	}
 	hr, hc := (rows+1)/2, (cols+1)/2
 	if half.Rows() != hr || half.Cols() != hc || half.Type() != gocv.MatTypeCV8UC1 || !half.IsContinuous() {
 		half.Close()
 		*half = gocv.NewMatWithSize(hr, hc, gocv.MatTypeCV8UC1)
-	}
-	src, err := bgr.DataPtrUint8()
-	if err != nil || len(src) < rows*cols*3 {
-		return 0, 0, false
 	}
 	dst, err := half.DataPtrUint8()
 	if err != nil {
