@@ -88,8 +88,8 @@ func BenchmarkLaplacianVariance1080p(b *testing.B) {
 // sums and first pyramid level equal cv::cvtColor, the Laplacian sums of
 // its grey image and cv::pyrDown bit for bit, with the SIMD colour
 // conversion and without, on sizes down to one pixel (odd and even, rows
-// the SIMD loop does not fill) and on noise, saturated colours and flat
-// frames.
+// the SIMD loop does not fill) and on every test pattern (noise, saturated
+// colours, flat, ramps).
 func TestGreySharpReduceIsOpenCVs(t *testing.T) {
 	defer func(v bool) { useSIMD = v }(useSIMD)
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -102,21 +102,10 @@ func TestGreySharpReduceIsOpenCVs(t *testing.T) {
 	for _, simd := range []bool{true, false} {
 		useSIMD = simd
 		for _, sz := range sizes {
-			for kind := range 4 {
+			for kind := range patterns {
 				bgr := gocv.NewMatWithSize(sz[0], sz[1], gocv.MatTypeCV8UC3)
 				p, _ := bgr.DataPtrUint8()
-				for i := range p {
-					switch kind {
-					case 0: // noise
-						p[i] = uint8(rng.IntN(256))
-					case 1: // saturated primaries and black/white
-						p[i] = uint8(255 * rng.IntN(2))
-					case 2: // flat
-						p[i] = 200
-					default: // a ramp, different in each channel
-						p[i] = uint8((i*7 + i%3*50) % 256)
-					}
-				}
+				fillPattern(p, kind, 3*sz[1], rng) // a row: its pixels' three channels
 				sum, sumsq, ok := greySharpReduce(bgr, &half, &sc)
 				if !ok {
 					t.Fatalf("%v: refused a continuous BGR frame", sz)

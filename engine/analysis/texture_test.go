@@ -27,6 +27,31 @@ func openCVTextureWeight(img gocv.Mat) gocv.Mat {
 	return out
 }
 
+// Test image patterns (the kind argument of fillPattern).
+const (
+	patternNoise  = iota // uniform noise
+	patternBinary        // 0 or 255 at random: the largest gradients and Laplacians
+	patternFlat          // one value
+	patternRamp          // a ramp along each row of rowLen values, with a little noise
+	patterns
+)
+
+// fillPattern fills p, rows of rowLen values, with a test pattern.
+func fillPattern(p []uint8, kind, rowLen int, rng *rand.Rand) {
+	for i := range p {
+		switch kind {
+		case patternNoise:
+			p[i] = uint8(rng.IntN(256))
+		case patternBinary:
+			p[i] = uint8(255 * rng.IntN(2))
+		case patternFlat:
+			p[i] = 77
+		default:
+			p[i] = uint8(min(255, i%rowLen*3+rng.IntN(4)))
+		}
+	}
+}
+
 // TestTextureWeightIsOpenCVs: the one-pass texture weight equals the
 // OpenCV calls bit for bit, on images down to one pixel (the borders
 // reflect several times), of noise, of the extreme gradients and flat.
@@ -37,21 +62,10 @@ func TestTextureWeightIsOpenCVs(t *testing.T) {
 	defer weight.Close()
 	sizes := [][2]int{{1, 1}, {1, 9}, {9, 1}, {2, 2}, {3, 7}, {7, 3}, {4, 4}, {8, 8}, {13, 17}, {67, 120}, {270, 480}}
 	for _, sz := range sizes {
-		for kind := range 4 {
+		for kind := range patterns {
 			img := gocv.NewMatWithSize(sz[0], sz[1], gocv.MatTypeCV8U)
 			p, _ := img.DataPtrUint8()
-			for i := range p {
-				switch kind {
-				case 0: // noise
-					p[i] = uint8(rng.IntN(256))
-				case 1: // black and white: the largest gradients
-					p[i] = uint8(255 * rng.IntN(2))
-				case 2: // flat
-					p[i] = 77
-				default: // a smooth ramp with a little noise
-					p[i] = uint8(min(255, i%sz[1]*3+rng.IntN(4)))
-				}
-			}
+			fillPattern(p, kind, sz[1], rng)
 			if err := textureWeight(img, &weight, &energy); err != nil {
 				t.Fatal(err)
 			}
